@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Causeway links Kafka clusters offset for offset. See ../shared/DESIGN.md for the
+// architecture; the folder tree under Sources/ mirrors it.
+let package = Package(
+    name: "Causeway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .executable(name: "causeway", targets: ["causeway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C shims. The compression libraries come from Debian's -dev packages
+        // (zlib1g-dev, libsnappy-dev, liblz4-dev, libzstd-dev).
+        .target(name: "CCRC32C"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // The wire codec: pure, NIOCore only.
+        .target(
+            name: "KafkaProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                "CCRC32C", "CZlib", "CSnappy", "CLZ4", "CZstd",
+            ]
+        ),
+
+        .executableTarget(
+            name: "causeway",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

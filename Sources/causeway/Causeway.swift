@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct CausewayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "causeway",
+        abstract: "Links Kafka clusters so that every record keeps its offset and its bytes."
+    )
+}

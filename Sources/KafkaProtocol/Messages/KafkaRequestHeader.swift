@@ -37,13 +37,17 @@ public struct KafkaRequestHeader: Hashable, Sendable {
     public init(from buffer: inout ByteBuffer) throws {
         apiKey = try buffer.readKafkaInteger()
         apiVersion = try buffer.readKafkaInteger()
-        correlationID = try buffer.readKafkaInteger()
-        clientID = try buffer.readKafkaNullableString(compact: false)
-        var unknown: [TaggedField] = []
-        if Self.headerVersion(apiKey: apiKey, apiVersion: apiVersion) >= 2 {
-            try buffer.readTaggedFields(unknown: &unknown) { _, _ in false }
+        do {
+            correlationID = try buffer.readKafkaInteger()
+            clientID = try buffer.readKafkaNullableString(compact: false)
+            var unknown: [TaggedField] = []
+            if Self.headerVersion(apiKey: apiKey, apiVersion: apiVersion) >= 2 {
+                try buffer.readTaggedFields(unknown: &unknown) { _, _ in false }
+            }
+            unknownTaggedFields = unknown
+        } catch let error as KafkaProtocolError {
+            throw error.inMessage(apiKey: apiKey, version: apiVersion)
         }
-        unknownTaggedFields = unknown
     }
 
     public func encode(into buffer: inout ByteBuffer) {

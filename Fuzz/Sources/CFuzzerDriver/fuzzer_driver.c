@@ -1,0 +1,2 @@
+/* Declarations only: the driver itself comes from libFuzzer. */
+#include "fuzzer_driver.h"

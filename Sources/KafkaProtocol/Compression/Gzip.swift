@@ -58,8 +58,10 @@ enum Gzip {
                 }
                 switch status {
                 case Z_STREAM_END:
-                    if stream.avail_in == 0 { return }
-                    // Java's GZIPInputStream reads concatenated gzip members as one stream.
+                    // Java's GZIPInputStream, which Kafka uses, reads concatenated gzip
+                    // members as one stream and ignores trailing bytes that do not start
+                    // another member; do the same so anything Kafka accepts decodes here.
+                    guard stream.avail_in >= 2, stream.next_in[0] == 0x1F, stream.next_in[1] == 0x8B else { return }
                     inflateReset(&stream)
                 case Z_OK:
                     continue

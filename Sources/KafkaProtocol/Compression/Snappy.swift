@@ -58,6 +58,15 @@ enum Snappy {
         }
         remaining.moveReaderIndex(forwardBy: xerialHeaderSize)
         while remaining.readableBytes > 0 {
+            // snappy-java reads concatenated streams: a header may follow the last block.
+            // No block length is mistaken for it, since the magic read as an int32 is negative.
+            if remaining.readableBytesView.starts(with: xerialMagic) {
+                guard remaining.readableBytes >= xerialHeaderSize else {
+                    throw CompressionCodec.snappy.error("xerial header is truncated")
+                }
+                remaining.moveReaderIndex(forwardBy: xerialHeaderSize)
+                continue
+            }
             guard let length = remaining.readInteger(as: Int32.self) else {
                 throw CompressionCodec.snappy.error("xerial block length is truncated")
             }

@@ -71,12 +71,23 @@ final class CompressionCodecTests: XCTestCase {
     /// Java's GZIPInputStream, and so Kafka, reads concatenated members as one stream;
     /// LZ4 and zstd decoders go on to a next frame the same way.
     func testConcatenatedStreams() throws {
-        for codec in [CompressionCodec.gzip, .lz4, .zstd] {
+        for codec in [CompressionCodec.gzip, .snappy, .lz4, .zstd] {
             var joined = try codec.compress(ByteBuffer(string: "first,"))
             var second = try codec.compress(ByteBuffer(string: "second"))
             joined.writeBuffer(&second)
             XCTAssertEqual(try codec.decompress(joined, maxDecompressedSize: 100), ByteBuffer(string: "first,second"), "\(codec)")
         }
+    }
+
+    /// Like Java's GZIPInputStream: bytes after a member that do not start another one are ignored.
+    func testGzipIgnoresTrailingBytesThatAreNotAMember() throws {
+        var packed = try CompressionCodec.gzip.compress(ByteBuffer(string: "payload"))
+        packed.writeBytes([0, 0, 0, 0])
+        XCTAssertEqual(try CompressionCodec.gzip.decompress(packed, maxDecompressedSize: 7), ByteBuffer(string: "payload"))
+        // Bytes that start like another member but are cut short are an error.
+        var second = try CompressionCodec.gzip.compress(ByteBuffer(string: "payload"))
+        second.writeBytes([0x1F, 0x8B])
+        XCTAssertThrowsError(try CompressionCodec.gzip.decompress(second, maxDecompressedSize: 100))
     }
 
     func testDecompressionBombIsRejected() throws {

@@ -31,23 +31,24 @@ extension Record {
                 offset: start)
         }
         let bodyStart = buffer.readerIndex - Int(length)
+        let record: Record
         do {
-            let record = try readBody(from: &body)
-            guard body.readableBytes == 0 else {
-                throw KafkaProtocolError(
-                    .corruptBatch("record length \(length) but its fields take \(Int(length) - body.readableBytes) bytes"),
-                    offset: start)
-            }
-            return record
+            record = try readBody(from: &body)
         } catch var error as KafkaProtocolError {
             // Positions inside the body slice are relative to it; report them in `buffer`.
-            if let offset = error.offset, offset != start { error.offset = bodyStart + offset }
+            if let offset = error.offset { error.offset = bodyStart + offset }
             if case .truncated = error.kind {
                 error.kind = .corruptBatch("record length \(length) is shorter than its fields")
                 error.offset = start
             }
             throw error
         }
+        guard body.readableBytes == 0 else {
+            throw KafkaProtocolError(
+                .corruptBatch("record length \(length) but its fields take \(Int(length) - body.readableBytes) bytes"),
+                offset: start)
+        }
+        return record
     }
 
     private static func readBody(from body: inout ByteBuffer) throws -> Record {

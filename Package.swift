@@ -66,7 +66,9 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            // Golden data derived from ../shared/kafka-conformance, read by path at test time.
+            exclude: ["Records/Fixtures"]
         ),
     ]
 )

@@ -1,9 +1,10 @@
 import ArgumentParser
 
 @main
-struct CausewayCommand: ParsableCommand {
+struct CausewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "causeway",
-        abstract: "Links Kafka clusters so that every record keeps its offset and its bytes."
+        abstract: "Links Kafka clusters so that every record keeps its offset and its bytes.",
+        subcommands: [BrokerCommand.self]
     )
 }

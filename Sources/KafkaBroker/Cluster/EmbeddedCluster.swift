@@ -1,0 +1,84 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// One or more Kafka-compatible brokers in this process over one data directory.
+///
+/// ```swift
+/// let cluster = try await EmbeddedCluster.bind(configuration: .init(dataDirectory: dir, nodes: 3))
+/// print(cluster.bootstrapServers)      // "127.0.0.1:40123,127.0.0.1:40124,..."
+/// try await cluster.run()              // serves until cancelled or gracefully shut down
+/// ```
+///
+/// `bind` opens the data directory (recovering logs after a crash) and the listening
+/// sockets, so ports are known before `run` starts serving. `run` is a `Service`:
+/// it returns after a graceful shutdown or cancellation, having closed every log
+/// cleanly.
+public final class EmbeddedCluster: Service, Sendable {
+    public let core: BrokerCore
+    private let listeners: [BrokerListener]
+    private let router: RequestRouter
+    private let connections = ConnectionCounter()
+    private let logger: Logger
+
+    private init(core: BrokerCore, listeners: [BrokerListener], logger: Logger) {
+        self.core = core
+        self.listeners = listeners
+        self.router = RequestRouter(core: core)
+        self.logger = logger
+    }
+
+    public static func bind(
+        configuration: BrokerConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "causeway.broker")
+    ) async throws -> EmbeddedCluster {
+        let core = try BrokerCore(configuration: configuration, logger: logger)
+        var listeners: [BrokerListener] = []
+        do {
+            for (nodeID, port) in zip(configuration.nodeIDs, configuration.ports) {
+                let listener = try await BrokerListener.bind(
+                    nodeID: nodeID, host: configuration.host, port: port, configuration: core.configuration,
+                    group: eventLoopGroup)
+                core.setEndpoint(node: nodeID, host: configuration.host, port: listener.port)
+                listeners.append(listener)
+            }
+        } catch {
+            for listener in listeners { await listener.close() }
+            core.shutdown()
+            throw error
+        }
+        return EmbeddedCluster(core: core, listeners: listeners, logger: logger)
+    }
+
+    /// The nodes' addresses, in node id order.
+    public var nodes: [(id: Int32, host: String, port: Int)] {
+        listeners.map { ($0.nodeID, $0.host, $0.port) }
+    }
+
+    /// `host:port,host:port,...` for a client's bootstrap.servers.
+    public var bootstrapServers: String {
+        listeners.map { "\($0.host):\($0.port)" }.joined(separator: ",")
+    }
+
+    public func run() async throws {
+        logger.info("serving \(listeners.count) node(s) at \(bootstrapServers), data in \(core.configuration.dataDirectory)")
+        defer { core.shutdown() }
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                for listener in self.listeners {
+                    group.addTask {
+                        try await listener.serve(router: self.router, connections: self.connections, logger: self.logger)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Test hook: moves a partition's leadership to another node and bumps its epoch.
+    public func moveLeader(topic: String, partition: Int32, to node: Int32) throws {
+        try core.metadata.moveLeader(TopicPartition(topic: topic, partition: partition), to: node)
+    }
+}

@@ -1,0 +1,11 @@
+import NIOCore
+
+/// What a connection does after a request was handled.
+enum RequestOutcome: Sendable {
+    /// Write this response frame.
+    case respond(ByteBuffer)
+    /// Send nothing (a Produce with acks=0).
+    case noResponse
+    /// Close the connection, as Kafka does for a request it cannot parse or serve.
+    case close(reason: String)
+}

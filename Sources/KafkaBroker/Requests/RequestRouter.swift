@@ -1,0 +1,80 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+
+/// Decodes a request frame, hands it to the handler of its API, and encodes the answer.
+///
+/// Handlers live in one file per API (`Requests/<Api>.swift`), as extensions of this
+/// type. A frame that cannot be decoded, an unknown API key or a version Kafka 4.0 does
+/// not serve closes the connection, as a real broker does (FINDINGS a: Produce v2 gets
+/// the connection closed). The one exception is ApiVersions, which must answer any
+/// version so that clients can discover what to use (KIP-511).
+final class RequestRouter: Sendable {
+    let core: BrokerCore
+
+    init(core: BrokerCore) {
+        self.core = core
+    }
+
+    func route(frame: ByteBuffer, nodeID: Int32, logger: Logger) async -> RequestOutcome {
+        let request: KafkaRequest
+        do {
+            request = try KafkaRequest(frame: frame)
+        } catch {
+            return .close(reason: "cannot decode request: \(error)")
+        }
+        let header = request.header
+        if header.apiKey == KafkaAPIKey.apiVersions.rawValue,
+            header.apiVersion > ApiVersionsRequest.validVersions.upperBound
+        {
+            return .respond(unsupportedApiVersionsResponse(correlationID: header.correlationID))
+        }
+        guard Self.supportedAPIs[request.body.apiKey] != nil else {
+            return .close(reason: "API \(request.body.apiKey.name) is not served by the embedded broker")
+        }
+        var requestLogger = logger
+        requestLogger[metadataKey: "api"] = "\(request.body.apiKey.name)v\(header.apiVersion)"
+        let context = RequestContext(nodeID: nodeID, header: header, logger: requestLogger)
+        guard let response = await handle(request.body, context: context) else { return .noResponse }
+        var buffer = ByteBuffer()
+        KafkaResponse(
+            header: KafkaResponseHeader(correlationID: header.correlationID), body: response,
+            bodyVersion: header.apiVersion
+        ).encodeFrame(into: &buffer)
+        return .respond(buffer)
+    }
+
+    /// Runs the handler of the request's API; nil when no response is to be sent.
+    private func handle(_ body: KafkaAnyRequest, context: RequestContext) async -> KafkaAnyResponse? {
+        switch body {
+        case .apiVersions(let request): return .apiVersions(apiVersions(request, context))
+        case .metadata(let request): return .metadata(metadata(request, context))
+        case .createTopics(let request): return .createTopics(createTopics(request, context))
+        case .deleteTopics(let request): return .deleteTopics(deleteTopics(request, context))
+        case .createPartitions(let request): return .createPartitions(createPartitions(request, context))
+        case .describeConfigs(let request): return .describeConfigs(describeConfigs(request, context))
+        case .incrementalAlterConfigs(let request):
+            return .incrementalAlterConfigs(incrementalAlterConfigs(request, context))
+        case .describeCluster(let request): return .describeCluster(describeCluster(request, context))
+        case .initProducerId(let request): return .initProducerId(initProducerId(request, context))
+        default:
+            return nil
+        }
+    }
+
+    /// Kafka answers an ApiVersions request of a version it does not know with
+    /// UNSUPPORTED_VERSION in the version 0 layout, listing only ApiVersions itself.
+    private func unsupportedApiVersionsResponse(correlationID: Int32) -> ByteBuffer {
+        let body = ApiVersionsResponse(
+            errorCode: KafkaErrorCode.unsupportedVersion.rawValue,
+            apiKeys: [
+                .init(
+                    apiKey: KafkaAPIKey.apiVersions.rawValue,
+                    minVersion: ApiVersionsRequest.validVersions.lowerBound,
+                    maxVersion: ApiVersionsRequest.validVersions.upperBound)
+            ])
+        var buffer = ByteBuffer()
+        body.encodeFrame(into: &buffer, version: 0, correlationID: correlationID)
+        return buffer
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import KafkaBroker
+import Logging
+import ServiceLifecycle
+
+/// `causeway broker`: runs the embedded Kafka-compatible broker (one node or several).
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run an embedded Kafka-compatible broker (or a cluster of several in one process).",
+        discussion: """
+            Stores data under --data-dir and survives restarts, including kill -9 (the log is \
+            recovered on start). With --nodes N the nodes listen on consecutive ports from \
+            --listen's port (or on free ports when it is 0) and share leadership of partitions. \
+            Prints "bootstrap.servers=HOST:PORT,..." on standard output once it is listening.
+            """
+    )
+
+    @Option(name: .long, help: "Directory for partition logs and cluster metadata.")
+    var dataDir: String
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT (port 0 picks a free port).")
+    var listen: String = "127.0.0.1:9092"
+
+    @Option(name: .long, help: "Number of broker nodes in this process.")
+    var nodes: Int = 1
+
+    @Option(name: .long, help: "Partitions of auto-created topics (num.partitions).")
+    var partitions: Int = 1
+
+    @Flag(name: .long, help: "fsync every write before acknowledging it (log.flush.interval.messages=1).")
+    var flushEveryWrite = false
+
+    @Flag(name: .long, inversion: .prefixedEnableDisable, help: "Create topics on first use (auto.create.topics.enable).")
+    var autoCreateTopics = true
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard parseListen() != nil else {
+            throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, got '\(listen)'")
+        }
+        guard nodes >= 1 && nodes <= 64 else { throw ValidationError("--nodes must be 1 to 64, got \(nodes)") }
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1, got \(partitions)") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    private func parseListen() -> (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port), colon > listen.startIndex
+        else { return nil }
+        return (String(listen[..<colon]), port)
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "causeway.broker")
+        let (host, port) = parseListen()!
+        var configuration = BrokerConfiguration(dataDirectory: dataDir, nodes: nodes)
+        configuration.host = host
+        configuration.ports = (0..<nodes).map { port == 0 ? 0 : port + $0 }
+        configuration.defaultPartitions = partitions
+        configuration.autoCreateTopics = autoCreateTopics
+        if flushEveryWrite { configuration.flushPolicy = .everyWrite }
+
+        let cluster = try await EmbeddedCluster.bind(configuration: configuration, logger: logger)
+        // Unbuffered, so a parent process can read the address as soon as it is printed.
+        FileHandle.standardOutput.write(Data("bootstrap.servers=\(cluster.bootstrapServers)\n".utf8))
+        let group = ServiceGroup(
+            configuration: .init(services: [cluster], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -47,7 +47,9 @@ public struct LogConfig: Hashable, Sendable {
                 throw StorageError(.invalidConfiguration(key: key, value: value.description, accepted: accepted))
             }
         }
-        try check(segmentBytes >= BatchHeader.size, "segment.bytes", segmentBytes, ">= \(BatchHeader.size)")
+        // Index positions are int32, as in Kafka (where segment.bytes is an int).
+        try check(segmentBytes >= BatchHeader.size && segmentBytes <= Int(Int32.max), "segment.bytes", segmentBytes,
+                  "\(BatchHeader.size)...\(Int32.max)")
         try check(segmentTime.milliseconds >= 1, "segment.ms", segmentTime.milliseconds, ">= 1")
         if let retentionTime {
             try check(retentionTime.milliseconds >= 0, "retention.ms", retentionTime.milliseconds, ">= 0, or nil for unlimited")

@@ -109,7 +109,12 @@ public final class PartitionLog {
     @discardableResult
     public func append(_ batches: ByteBuffer, partitionLeaderEpoch: Int32) throws -> LogAppendInfo {
         try ensureWritable()
-        var headers = try Self.parseBatches(batches)
+        var headers: [BatchHeader]
+        do {
+            headers = try Self.parseBatches(batches)
+        } catch let error as StorageError {
+            throw error.inPartition(topicPartition)
+        }
         guard batches.readableBytes <= config.segmentBytes else {
             throw StorageError(.batchTooLarge(size: batches.readableBytes, segmentBytes: config.segmentBytes),
                                topicPartition: topicPartition)

@@ -44,15 +44,15 @@ public struct FetchSession: Sendable {
     /// parameters of those it has (both in request order, new ones at the end), then
     /// removes the forgotten ones, in that order, as Kafka's `FetchSession.update` does.
     mutating func update(
-        with requested: [(FetchSessionPartitionKey, String?, KafkaUUID, FetchRequest.FetchPartition)],
+        with requested: [FetchSessionCache.RequestedPartition],
         forgetting forgotten: [FetchSessionPartitionKey]
     ) {
-        for (key, topic, topicId, request) in requested {
-            if partitions[key] != nil {
-                partitions[key]!.update(from: request)
+        for entry in requested {
+            if partitions[entry.key] != nil {
+                partitions[entry.key]!.update(from: entry.request)
             } else {
-                partitions[key] = CachedFetchPartition(topic: topic, topicId: topicId, request: request)
-                order.append(key)
+                partitions[entry.key] = CachedFetchPartition(topic: entry.topic, topicId: entry.topicId, request: entry.request)
+                order.append(entry.key)
             }
         }
         let removed = Set(forgotten.filter { partitions.removeValue(forKey: $0) != nil })

@@ -1,10 +1,19 @@
 import KafkaProtocol
 
 extension FetchSessionCache {
-    /// The partitions a request names, keyed as its version keys them.
+    /// One partition a request names, keyed as its version keys it.
+    struct RequestedPartition {
+        var key: FetchSessionPartitionKey
+        /// `nil` for a topic id the broker does not know.
+        var topic: String?
+        var topicId: KafkaUUID
+        var request: FetchRequest.FetchPartition
+    }
+
+    /// The partitions a request names.
     struct RequestedPartitions {
         /// One entry per partition, for ``FetchSession/update(with:forgetting:)``.
-        var entries: [(FetchSessionPartitionKey, String?, KafkaUUID, FetchRequest.FetchPartition)] = []
+        var entries: [RequestedPartition] = []
         /// The same partitions as plans to read.
         var plans: [FetchPartitionPlan] = []
     }
@@ -24,7 +33,7 @@ extension FetchSessionCache {
                 let key: FetchSessionPartitionKey = usesIds
                     ? .id(topicId, partition: partition.partition)
                     : .name(topic.topic, partition: partition.partition)
-                let entry = (key, name, topicId, partition)
+                let entry = RequestedPartition(key: key, topic: name, topicId: topicId, request: partition)
                 let cached = CachedFetchPartition(topic: name, topicId: topicId, request: partition)
                 if let index = position[key] {
                     result.entries[index] = entry

@@ -9,6 +9,23 @@ import NIOConcurrencyHelpers
 /// proportion to the partitions of one request or session; the eviction scan only when
 /// the cache is full). A lock costs no hop off the event loop; an actor would cost two
 /// per request. The state machine itself stays a pure struct, tested without the lock.
+///
+/// How a Fetch handler uses it, with ``FetchWaiters`` for long polling:
+///
+/// ```swift
+/// let context = sessions.begin(request, version: version, topicName: metadata.topicName(for:))
+/// if let error = context.sessionError {               // 70, 71 or 106: answer at once
+///     return sessions.complete(context, responses: []).fetchResponse()
+/// }
+/// let deadline = ContinuousClock.now + .milliseconds(Int(request.maxWaitMs))
+/// let mark = waiters.mark()                            // before the first read
+/// var responses = read(context.partitions)             // UNKNOWN_TOPIC_ID where plan.topic == nil
+/// if bytes(responses) < request.minBytes, request.maxWaitMs > 0, !context.partitions.isEmpty {
+///     await waiters.wait(for: context.watchedPartitions, until: deadline, since: mark)
+///     responses = read(context.partitions)
+/// }
+/// return sessions.complete(context, responses: responses).fetchResponse()
+/// ```
 public final class SharedFetchSessionCache: Sendable {
     private let state: NIOLockedValueBox<FetchSessionCache>
     private let now: @Sendable () -> ContinuousClock.Instant

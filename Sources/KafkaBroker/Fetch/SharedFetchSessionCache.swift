@@ -14,17 +14,20 @@ import NIOConcurrencyHelpers
 ///
 /// ```swift
 /// let context = sessions.begin(request, version: version, topicName: metadata.topicName(for:))
-/// if let error = context.sessionError {               // 70, 71 or 106: answer at once
+/// if context.sessionError != nil {                     // 70, 71 or 106: answer at once
 ///     return sessions.complete(context, responses: []).fetchResponse()
 /// }
 /// let deadline = ContinuousClock.now + .milliseconds(Int(request.maxWaitMs))
-/// let mark = waiters.mark()                            // before the first read
+/// var mark = waiters.mark()                            // before every read
 /// var responses = read(context.partitions)             // UNKNOWN_TOPIC_ID where plan.topic == nil
-/// if bytes(responses) < request.minBytes, request.maxWaitMs > 0, !context.partitions.isEmpty {
-///     await waiters.wait(for: context.watchedPartitions, until: deadline, since: mark)
-///     responses = read(context.partitions)
+/// while bytes(responses) < request.minBytes, request.maxWaitMs > 0, !context.partitions.isEmpty {
+///     let reason = await waiters.wait(for: context.watchedPartitions, until: deadline, since: mark)
+///     mark = waiters.mark()
+///     responses = read(context.partitions)             // Kafka reads again on expiry too
+///     if reason != .notified { break }
 /// }
 /// return sessions.complete(context, responses: responses).fetchResponse()
+/// ```
 /// ```
 public final class SharedFetchSessionCache: Sendable {
     private let state: NIOLockedValueBox<FetchSessionCache>

@@ -60,20 +60,51 @@ let package = Package(
             ]
         ),
 
+        // The link engine: configuration, partition mirrors, verification, DR.
+        .target(
+            name: "Causeway",
+            dependencies: [
+                "KafkaProtocol",
+                "KafkaClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "causeway",
             dependencies: [
                 "KafkaProtocol",
                 "KafkaBroker",
+                "KafkaClient",
+                "Causeway",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        // Fixtures shared by the test targets: embedded clusters on loopback, temp dirs.
+        .target(
+            name: "TestSupport",
+            dependencies: ["KafkaBroker", "KafkaClient", "KafkaProtocol", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "CausewayTests",
+            dependencies: [
+                "TestSupport",
+                "Causeway",
+                "KafkaClient",
+                "KafkaBroker",
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "KafkaClientTests",
             dependencies: [
+                "TestSupport",
                 "KafkaClient",
                 "KafkaBroker",
                 "KafkaProtocol",

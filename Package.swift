@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C shims. The compression libraries come from Debian's -dev packages
@@ -60,6 +61,18 @@ let package = Package(
             ]
         ),
 
+        // The link engine: configuration, topic selection, mirrors, the engine.
+        .target(
+            name: "Causeway",
+            dependencies: [
+                "KafkaProtocol",
+                "KafkaClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
         .executableTarget(
             name: "causeway",
             dependencies: [
@@ -80,6 +93,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "CausewayTests",
+            dependencies: ["Causeway", "KafkaClient"]
         ),
         .testTarget(
             name: "KafkaBrokerTests",

@@ -7,6 +7,9 @@ import Yams
 /// default or a placeholder so that later list positions, and so later key paths, stay right.
 struct ConfigurationReader {
     private(set) var errors: [ConfigurationError] = []
+    /// Key paths that hold a default or placeholder because of a problem already reported
+    /// (under another path); validation problems there would only repeat it.
+    private(set) var covered: [String] = []
     /// Where each key path's value sits, to place the validation errors found afterwards.
     private var marks: [String: Mark] = [:]
 
@@ -15,6 +18,10 @@ struct ConfigurationReader {
         let path: String
         let node: Node
         let entries: [String: Node]
+        /// Keys the mapping held that it may not, as written.
+        let unknownKeys: [String]
+        /// Known keys that an unknown key was taken for a typo of: their absence is not reported again.
+        let suggested: Set<String>
 
         subscript(key: String) -> Node? { entries[key] }
 
@@ -45,6 +52,11 @@ struct ConfigurationReader {
             guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return marks[""] }
             path = String(path[..<cut])
         }
+    }
+
+    /// Marks `path` as standing in for a value whose problem was reported elsewhere.
+    mutating func cover(_ path: String) {
+        covered.append(path)
     }
 
     private mutating func remember(_ node: Node, at path: String) {
@@ -91,6 +103,8 @@ struct ConfigurationReader {
             return nil
         }
         var entries: [String: Node] = [:]
+        var unknownKeys: [String] = []
+        var suggested: Set<String> = []
         for (keyNode, value) in mapping {
             guard case .scalar(let key) = keyNode else {
                 report(
@@ -102,7 +116,10 @@ struct ConfigurationReader {
             guard keys.contains(key.string) else {
                 let place = path.isEmpty ? "at the top level" : "in \(path)"
                 var message = "unknown key '\(key.string)' \(place)"
-                if let suggestion = KeySuggestion.closest(to: key.string, among: keys) {
+                unknownKeys.append(key.string)
+                // With a single possible key, anything else can only have meant it.
+                if let suggestion = keys.count == 1 ? keys[0] : KeySuggestion.closest(to: key.string, among: keys) {
+                    suggested.insert(suggestion)
                     message += "; did you mean '\(suggestion)'?"
                 } else {
                     message += "; expected one of \(keys.joined(separator: ", "))"
@@ -115,12 +132,17 @@ struct ConfigurationReader {
             entries[key.string] = value
             remember(value, at: keyPath)
         }
-        return Mapping(path: path, node: node, entries: entries)
+        return Mapping(path: path, node: node, entries: entries, unknownKeys: unknownKeys, suggested: suggested)
     }
 
-    /// Reports `key` missing from `mapping` if it is, and returns its value.
+    /// Reports `key` missing from `mapping` if it is (unless a typo of it was reported
+    /// already), and returns its value.
     mutating func required(_ key: String, in mapping: Mapping, expected: String) -> Node? {
         if let node = mapping[key] { return node }
+        if mapping.suggested.contains(key) {
+            cover(mapping.path(key))
+            return nil
+        }
         report(
             .missingKey, at: mapping.path(key), node: mapping.node, value: nil, expected: expected,
             message: "missing key '\(key)'\(mapping.path.isEmpty ? "" : " in \(mapping.path)"); expected \(expected)")

@@ -57,10 +57,10 @@ extension LinkConfiguration {
 
         // Validation runs on the values read, with defaults standing in for bad ones; a problem
         // at or around a key that already failed to read would only repeat it, so it is dropped.
-        let readErrors = reader.errors
-        var errors = readErrors
+        var errors = reader.errors
+        let accountedFor = reader.errors.map(\.keyPath) + reader.covered
         for var problem in configuration.validationErrors()
-        where !readErrors.contains(where: { Self.related($0.keyPath, problem.keyPath) }) {
+        where !accountedFor.contains(where: { Self.related($0, problem.keyPath) }) {
             let mark = reader.mark(nearest: problem.keyPath)
             problem.line = mark?.line
             problem.column = mark?.column

@@ -8,7 +8,10 @@ extension SelectionRule {
     static func readList(_ node: Node, at path: String, reader: inout ConfigurationReader) -> [Self] {
         guard let entries = reader.sequence(node, at: path, expected: "a list of rules, each \(expected)") else { return [] }
         return entries.enumerated().map { index, entry in
-            read(entry, at: ConfigurationReader.path(path, index: index), reader: &reader) ?? .name("")
+            let entryPath = ConfigurationReader.path(path, index: index)
+            if let rule = read(entry, at: entryPath, reader: &reader) { return rule }
+            reader.cover(entryPath)
+            return .name("")
         }
     }
 
@@ -16,7 +19,7 @@ extension SelectionRule {
         guard let mapping = reader.mapping(node, at: path, keys: kinds, expected: expected) else { return nil }
         let present = kinds.filter { mapping[$0] != nil }
         guard present.count == 1, let kind = present.first, let valueNode = mapping[kind] else {
-            if mapping.entries.count == present.count {  // unknown keys were reported already
+            if !present.isEmpty || mapping.unknownKeys.isEmpty {  // else the unknown key said it already
                 reader.report(
                     .invalidValue, at: path, node: node, value: present.isEmpty ? nil : present.joined(separator: " and "),
                     expected: expected,

@@ -4,8 +4,8 @@ enum KeySuggestion {
     ///
     /// Compares case-insensitively with `_`, `-` and `.` removed (so `client_id` and `client.id`
     /// find `clientId`), then accepts an edit distance of up to a third of the candidate's
-    /// length (at least 1, at most 3), or a candidate that the key starts with
-    /// (`bootstrap.servers` finds `bootstrap`).
+    /// length (at least 1, at most 3), or a candidate that the key starts or ends with
+    /// (Kafka's spellings: `bootstrap.servers` finds `bootstrap`, `fetch.max.bytes` finds `maxBytes`).
     static func closest(to key: String, among candidates: [String]) -> String? {
         let typed = normalized(key)
         var best: (candidate: String, distance: Int)?
@@ -13,7 +13,7 @@ enum KeySuggestion {
             let known = normalized(candidate)
             let distance = editDistance(Array(typed), Array(known))
             let limit = min(3, max(1, known.count / 3))
-            let prefixed = known.count >= 4 && typed.hasPrefix(known)
+            let prefixed = known.count >= 4 && (typed.hasPrefix(known) || typed.hasSuffix(known))
             guard distance <= limit || prefixed else { continue }
             let score = prefixed && distance > limit ? limit + 1 : distance
             if best == nil || score < best!.distance { best = (candidate, score) }

@@ -131,10 +131,11 @@ extension LinkConfiguration {
             switch yamlError {
             case .scanner(let context, let text, let at, _), .parser(let context, let text, let at, _),
                 .composer(let context, let text, let at, _):
-                problem = (context.map { "\($0.text) " } ?? "") + text
+                problem = text + (context.map { " (\($0.text))" } ?? "")
                 mark = at
             case .duplicatedKeysInMapping(let duplicates, let context):
-                problem = "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) \(context.text)"
+                let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+                problem = "key \(keys) appears more than once in one mapping"
                 mark = context.mark
             default:
                 break

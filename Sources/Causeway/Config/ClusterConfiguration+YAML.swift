@@ -33,7 +33,8 @@ extension ClusterConfiguration {
                         .invalidValue, at: path, node: node, value: text, expected: expected,
                         message: planned
                             ? "security protocol '\(text)' is not supported yet (TLS and SASL come in a later release); accepted: \(SecurityProtocol.accepted.joined(separator: ", "))"
-                            : "unknown security protocol '\(text)'; accepted: \(SecurityProtocol.accepted.joined(separator: ", "))")
+                            : "unknown security protocol '\(text)'; accepted: \(SecurityProtocol.accepted.joined(separator: ", "))"
+                    )
                 }
             }
         }
@@ -53,7 +54,8 @@ extension ClusterConfiguration {
                     failed = true
                     let entryPath = ConfigurationReader.path(path, index: index)
                     reader.report(
-                        .invalidValue, at: entryPath, node: nil, value: entry, expected: "host:port with a port from 1 to 65535",
+                        .invalidValue, at: entryPath, node: nil, value: entry,
+                        expected: "host:port with a port from 1 to 65535",
                         message: "'\(entry)' is not a bootstrap server; expected host:port with a port from 1 to 65535")
                 }
             }

@@ -53,5 +53,6 @@ public struct ClusterConfiguration: Hashable, Sendable {
 }
 
 extension ClusterConfiguration {
-    static let bootstrapExpected = "host:port with a port from 1 to 65535, several separated by commas or given as a list"
+    static let bootstrapExpected =
+        "host:port with a port from 1 to 65535, several separated by commas or given as a list"
 }

@@ -11,14 +11,17 @@ struct ConfigurationChecks {
         _ path: String, code: ConfigurationError.Code = .invalidValue, value: String?, expected: String,
         message: String
     ) {
-        problems.append(ConfigurationError(code: code, keyPath: path, value: value, expected: expected, message: message))
+        problems.append(
+            ConfigurationError(code: code, keyPath: path, value: value, expected: expected, message: message))
     }
 
     mutating func name(_ name: String, at path: String, what: String) {
         guard !Self.isLegalName(name, maximumLength: 200) else { return }
         fail(
             path, value: name, expected: Self.nameExpected,
-            message: name.isEmpty ? "the \(what) is empty; expected \(Self.nameExpected)" : "\(what) '\(name)' is not valid; expected \(Self.nameExpected)")
+            message: name.isEmpty
+                ? "the \(what) is empty; expected \(Self.nameExpected)"
+                : "\(what) '\(name)' is not valid; expected \(Self.nameExpected)")
     }
 
     mutating func cluster(_ cluster: ClusterConfiguration, at path: String) {
@@ -52,7 +55,9 @@ struct ConfigurationChecks {
                 if text.isEmpty {
                     fail(
                         rulePath, value: "", expected: topicNames ? Self.topicExpected : "a non-empty text",
-                        message: "an empty \(rule.kind) selects \(rule.kind == "prefix" ? "everything" : "nothing"); \(rule.kind == "prefix" ? "use {regex: '.*'} to mean every topic" : "give a name")")
+                        message:
+                            "an empty \(rule.kind) selects \(rule.kind == "prefix" ? "everything" : "nothing"); \(rule.kind == "prefix" ? "use {regex: '.*'} to mean every topic" : "give a name")"
+                    )
                 } else if topicNames && !Self.isLegalName(text, maximumLength: 249) {
                     fail(
                         rulePath, value: text, expected: Self.topicExpected,
@@ -63,11 +68,16 @@ struct ConfigurationChecks {
     }
 
     mutating func configName(_ config: String, at path: String) {
-        let legal = !config.isEmpty && config.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
+        let legal =
+            !config.isEmpty
+            && config.allSatisfy {
+                $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_")
+            }
         guard !legal else { return }
         fail(
             path, value: config, expected: "a topic config name such as retention.ms",
-            message: "'\(config)' is not a topic config name; expected lower-case words with dots, such as retention.ms")
+            message: "'\(config)' is not a topic config name; expected lower-case words with dots, such as retention.ms"
+        )
     }
 
     mutating func interval(_ interval: Duration, at path: String) {
@@ -76,7 +86,8 @@ struct ConfigurationChecks {
 
     mutating func duration(_ value: Duration, at path: String, in range: ClosedRange<Duration>) {
         guard !range.contains(value) else { return }
-        let expected = "a duration from \(DurationSyntax.format(range.lowerBound)) to \(DurationSyntax.format(range.upperBound))"
+        let expected =
+            "a duration from \(DurationSyntax.format(range.lowerBound)) to \(DurationSyntax.format(range.upperBound))"
         fail(
             path, value: DurationSyntax.format(value), expected: expected,
             message: "\(DurationSyntax.format(value)) is out of range; expected \(expected)")

@@ -184,7 +184,9 @@ struct ConfigurationReader {
     mutating func integer(_ node: Node, at path: String, expected: String) -> Int? {
         guard let text = text(node, at: path, expected: expected) else { return nil }
         guard let value = Int(text) else {
-            report(.invalidValue, at: path, node: node, value: text, expected: expected, message: "'\(text)' is not \(expected)")
+            report(
+                .invalidValue, at: path, node: node, value: text, expected: expected,
+                message: "'\(text)' is not \(expected)")
             return nil
         }
         return value

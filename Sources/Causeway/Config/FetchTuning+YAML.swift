@@ -9,7 +9,9 @@ extension FetchTuning {
         if let value = mapping["maxBytes"], let bytes = reader.byteSize(value, at: mapping.path("maxBytes")) {
             fetch.maxBytes = bytes
         }
-        if let value = mapping["partitionMaxBytes"], let bytes = reader.byteSize(value, at: mapping.path("partitionMaxBytes")) {
+        if let value = mapping["partitionMaxBytes"],
+            let bytes = reader.byteSize(value, at: mapping.path("partitionMaxBytes"))
+        {
             fetch.partitionMaxBytes = bytes
         }
         if let value = mapping["maxWait"], let wait = reader.duration(value, at: mapping.path("maxWait")) {

@@ -12,7 +12,9 @@ extension GroupSelection {
         if let exclude = mapping["exclude"] {
             selection.exclude = SelectionRule.readList(exclude, at: mapping.path("exclude"), reader: &reader)
         }
-        if let interval = mapping["syncInterval"], let duration = reader.duration(interval, at: mapping.path("syncInterval")) {
+        if let interval = mapping["syncInterval"],
+            let duration = reader.duration(interval, at: mapping.path("syncInterval"))
+        {
             selection.syncInterval = duration
         }
         return selection

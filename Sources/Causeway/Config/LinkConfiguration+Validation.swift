@@ -42,12 +42,16 @@ extension LinkConfiguration {
                 check.fail(
                     "\(path).bootstrap", value: Self.render(destination.cluster.bootstrap),
                     expected: "a cluster other than the source",
-                    message: "destinations[\(index)] has the source's bootstrap servers; a link cannot mirror a cluster onto itself")
+                    message:
+                        "destinations[\(index)] has the source's bootstrap servers; a link cannot mirror a cluster onto itself"
+                )
             } else if let first = firstWithBootstrap[bootstrap] {
                 check.fail(
                     "\(path).bootstrap", code: .duplicate, value: Self.render(destination.cluster.bootstrap),
                     expected: "a cluster no other destination of this link writes to",
-                    message: "destinations[\(index)] has the same bootstrap servers as destinations[\(first)]; two mirrors writing one partition would make both DIVERGED")
+                    message:
+                        "destinations[\(index)] has the same bootstrap servers as destinations[\(first)]; two mirrors writing one partition would make both DIVERGED"
+                )
             } else {
                 firstWithBootstrap[bootstrap] = index
             }
@@ -55,8 +59,11 @@ extension LinkConfiguration {
 
         if topics.include.isEmpty {
             check.fail(
-                "topics.include", value: nil, expected: "at least one rule: {name: <topic>}, {prefix: <text>} or {regex: <pattern>}",
-                message: "at least one topic include rule is needed; a link that mirrors nothing is almost certainly a mistake")
+                "topics.include", value: nil,
+                expected: "at least one rule: {name: <topic>}, {prefix: <text>} or {regex: <pattern>}",
+                message:
+                    "at least one topic include rule is needed; a link that mirrors nothing is almost certainly a mistake"
+            )
         }
         check.rules(topics.include, at: "topics.include", topicNames: true)
         check.rules(topics.exclude, at: "topics.exclude", topicNames: true)
@@ -72,8 +79,12 @@ extension LinkConfiguration {
             let path = "configSync.include[\(index)]"
             if ConfigSyncPolicy.forcedConfigs.contains(config) {
                 check.fail(
-                    path, value: config, expected: "a topic config other than \(ConfigSyncPolicy.forcedConfigs.sorted().joined(separator: ", "))",
-                    message: "'\(config)' is never synced: Causeway sets it on every mirror topic itself (compression.type=producer, message.timestamp.type=CreateTime, widest timestamp bounds), or offsets and bytes would not survive; remove it")
+                    path, value: config,
+                    expected:
+                        "a topic config other than \(ConfigSyncPolicy.forcedConfigs.sorted().joined(separator: ", "))",
+                    message:
+                        "'\(config)' is never synced: Causeway sets it on every mirror topic itself (compression.type=producer, message.timestamp.type=CreateTime, widest timestamp bounds), or offsets and bytes would not survive; remove it"
+                )
             } else {
                 check.configName(config, at: path)
             }
@@ -103,13 +114,17 @@ extension LinkConfiguration {
             check.fail(
                 "produce.maxInFlightPerPartition", value: String(produce.maxInFlightPerPartition),
                 expected: "an integer from 1 to \(inFlight.upperBound)",
-                message: "\(produce.maxInFlightPerPartition) is not an integer from 1 to \(inFlight.upperBound) (1, the default, is the only value that is always safe)")
+                message:
+                    "\(produce.maxInFlightPerPartition) is not an integer from 1 to \(inFlight.upperBound) (1, the default, is the only value that is always safe)"
+            )
         }
         if produce.bufferBytes < fetch.maxBytes {
             check.fail(
                 "produce.bufferBytes", value: ByteSizeSyntax.format(produce.bufferBytes),
                 expected: "at least fetch.maxBytes (\(ByteSizeSyntax.format(fetch.maxBytes)))",
-                message: "\(ByteSizeSyntax.format(produce.bufferBytes)) is smaller than fetch.maxBytes (\(ByteSizeSyntax.format(fetch.maxBytes))); one fetch response must fit in a destination's buffer")
+                message:
+                    "\(ByteSizeSyntax.format(produce.bufferBytes)) is smaller than fetch.maxBytes (\(ByteSizeSyntax.format(fetch.maxBytes))); one fetch response must fit in a destination's buffer"
+            )
         }
         return check.problems
     }

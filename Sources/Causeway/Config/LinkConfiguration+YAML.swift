@@ -4,7 +4,8 @@ import Yams
 extension LinkConfiguration {
     /// The top-level keys of a link file.
     static let keys = [
-        "name", "source", "destinations", "topics", "startPosition", "configSync", "groups", "store", "fetch", "produce",
+        "name", "source", "destinations", "topics", "startPosition", "configSync", "groups", "store", "fetch",
+        "produce",
     ]
 
     /// Reads and validates the link file at `path`.
@@ -47,8 +48,11 @@ extension LinkConfiguration {
                 file: file,
                 errors: [
                     ConfigurationError(
-                        code: .missingKey, keyPath: "", value: nil, expected: "a mapping with keys name, source, destinations, topics",
-                        message: "the configuration is empty; expected a mapping with at least name, source, destinations and topics")
+                        code: .missingKey, keyPath: "", value: nil,
+                        expected: "a mapping with keys name, source, destinations, topics",
+                        message:
+                            "the configuration is empty; expected a mapping with at least name, source, destinations and topics"
+                    )
                 ])
         }
 
@@ -78,7 +82,8 @@ extension LinkConfiguration {
     }
 
     static func read(_ root: Node, reader: inout ConfigurationReader) -> LinkConfiguration {
-        let mapping = reader.mapping(root, at: "", keys: keys, expected: "a mapping of link settings (name, source, destinations, topics, ...)")
+        let mapping = reader.mapping(
+            root, at: "", keys: keys, expected: "a mapping of link settings (name, source, destinations, topics, ...)")
         let entries = mapping?.entries ?? [:]
 
         var name = ""
@@ -87,14 +92,19 @@ extension LinkConfiguration {
         }
 
         var source = ClusterConfiguration(bootstrap: [], clientID: ClusterConfiguration.defaultClientID(link: name))
-        if let mapping, let node = reader.required("source", in: mapping, expected: "a cluster: bootstrap, clientId, requestTimeout, security"),
+        if let mapping,
+            let node = reader.required(
+                "source", in: mapping, expected: "a cluster: bootstrap, clientId, requestTimeout, security"),
             let cluster = reader.mapping(node, at: "source", keys: ClusterConfiguration.keys)
         {
             source = ClusterConfiguration.read(cluster, link: name, reader: &reader)
         }
 
         var destinations: [DestinationConfiguration] = []
-        if let mapping, let node = reader.required("destinations", in: mapping, expected: "a list of destinations, each with name and bootstrap") {
+        if let mapping,
+            let node = reader.required(
+                "destinations", in: mapping, expected: "a list of destinations, each with name and bootstrap")
+        {
             destinations = DestinationConfiguration.readList(node, at: "destinations", link: name, reader: &reader)
         }
 

@@ -7,7 +7,9 @@ extension ProduceTuning {
         var produce = ProduceTuning()
         guard let node, let mapping = reader.mapping(node, at: path, keys: keys) else { return produce }
         if let value = mapping["maxInFlightPerPartition"],
-            let count = reader.integer(value, at: mapping.path("maxInFlightPerPartition"), expected: "an integer from 1 to \(maximumInFlightPerPartition)")
+            let count = reader.integer(
+                value, at: mapping.path("maxInFlightPerPartition"),
+                expected: "an integer from 1 to \(maximumInFlightPerPartition)")
         {
             produce.maxInFlightPerPartition = count
         }

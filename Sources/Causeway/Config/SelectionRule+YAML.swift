@@ -6,7 +6,9 @@ extension SelectionRule {
     /// Reads a list of rules; a bad rule becomes a placeholder that matches nothing, so the
     /// rules after it keep their index (and their errors' key paths).
     static func readList(_ node: Node, at path: String, reader: inout ConfigurationReader) -> [Self] {
-        guard let entries = reader.sequence(node, at: path, expected: "a list of rules, each \(expected)") else { return [] }
+        guard let entries = reader.sequence(node, at: path, expected: "a list of rules, each \(expected)") else {
+            return []
+        }
         return entries.enumerated().map { index, entry in
             let entryPath = ConfigurationReader.path(path, index: index)
             if let rule = read(entry, at: entryPath, reader: &reader) { return rule }
@@ -21,11 +23,13 @@ extension SelectionRule {
         guard present.count == 1, let kind = present.first, let valueNode = mapping[kind] else {
             if !present.isEmpty || mapping.unknownKeys.isEmpty {  // else the unknown key said it already
                 reader.report(
-                    .invalidValue, at: path, node: node, value: present.isEmpty ? nil : present.joined(separator: " and "),
+                    .invalidValue, at: path, node: node,
+                    value: present.isEmpty ? nil : present.joined(separator: " and "),
                     expected: expected,
                     message: present.isEmpty
                         ? "a rule needs one of name, prefix or regex"
-                        : "a rule has exactly one of name, prefix or regex; found \(present.joined(separator: " and ")); write one rule per list entry")
+                        : "a rule has exactly one of name, prefix or regex; found \(present.joined(separator: " and ")); write one rule per list entry"
+                )
             }
             return nil
         }
@@ -39,7 +43,8 @@ extension SelectionRule {
                 return .regex(try NamePattern(text))
             } catch {
                 reader.report(
-                    .invalidValue, at: valuePath, node: valueNode, value: text, expected: "a regular expression (Swift Regex syntax)",
+                    .invalidValue, at: valuePath, node: valueNode, value: text,
+                    expected: "a regular expression (Swift Regex syntax)",
                     message: "regex '\(text)' does not compile: \(error)")
                 return .regex(NamePattern(placeholderFor: text))
             }

@@ -5,11 +5,14 @@ extension StartPosition {
         guard let node else { return .earliest }
         if case .mapping = node {
             guard let mapping = reader.mapping(node, at: path, keys: ["timestamp"], expected: expected),
-                let valueNode = reader.required("timestamp", in: mapping, expected: "an RFC 3339 time with zone, or epoch milliseconds")
+                let valueNode = reader.required(
+                    "timestamp", in: mapping, expected: "an RFC 3339 time with zone, or epoch milliseconds")
             else { return .earliest }
             let valuePath = mapping.path("timestamp")
             let timestampExpected = "an RFC 3339 time with a zone such as 2024-05-01T00:00:00Z, or epoch milliseconds"
-            guard let text = reader.text(valueNode, at: valuePath, expected: timestampExpected) else { return .earliest }
+            guard let text = reader.text(valueNode, at: valuePath, expected: timestampExpected) else {
+                return .earliest
+            }
             if let milliseconds = Int64(text) ?? RFC3339.milliseconds(from: text) {
                 return .timestamp(millisecondsSinceEpoch: milliseconds)
             }

@@ -14,7 +14,9 @@ struct ConfigurationSyntaxTests {
         #expect(DurationSyntax.parse(text) == .milliseconds(milliseconds))
     }
 
-    @Test("not durations", arguments: ["5 parsecs", "", "s", "5", "-1s", "-5", "1.5s", "5S", "5sec", "99999999999999999h"])
+    @Test(
+        "not durations",
+        arguments: ["5 parsecs", "", "s", "5", "-1s", "-5", "1.5s", "5S", "5sec", "99999999999999999h"])
     func notDurations(text: String) {
         if text == "5" { return #expect(DurationSyntax.parse(text) == .milliseconds(5)) }  // bare integers are milliseconds
         #expect(DurationSyntax.parse(text) == nil)

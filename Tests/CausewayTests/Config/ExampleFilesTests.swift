@@ -7,10 +7,17 @@ struct ExampleFilesTests {
     func linkExampleIsTheDefaults() throws {
         let link = try LinkConfiguration.load(path: examplePath("link.yaml"))
         #expect(link.name == "orders")
-        #expect(link.source.bootstrap.map(\.description) == ["onprem-kafka-1:9092", "onprem-kafka-2:9092", "onprem-kafka-3:9092"])
+        #expect(
+            link.source.bootstrap.map(\.description) == [
+                "onprem-kafka-1:9092", "onprem-kafka-2:9092", "onprem-kafka-3:9092",
+            ])
         #expect(link.destinations.map(\.name) == ["cloud"])
-        #expect(link.destinations[0].cluster.bootstrap.map(\.description) == ["cloud-kafka-1:9092", "cloud-kafka-2:9092"])
-        #expect(link.topics.include == [.name("orders"), .prefix("orders."), .regex(try NamePattern("payments-(eu|us)-[0-9]+"))])
+        #expect(
+            link.destinations[0].cluster.bootstrap.map(\.description) == ["cloud-kafka-1:9092", "cloud-kafka-2:9092"])
+        #expect(
+            link.topics.include == [
+                .name("orders"), .prefix("orders."), .regex(try NamePattern("payments-(eu|us)-[0-9]+")),
+            ])
 
         // Everything optional equals what a file without those keys gets.
         let defaults = LinkConfiguration(

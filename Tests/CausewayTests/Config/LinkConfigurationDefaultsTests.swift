@@ -78,7 +78,9 @@ struct LinkConfigurationDefaultsTests {
     @Test("sizes: bytes or binary units")
     func sizeForms() throws {
         let link = try LinkConfiguration(
-            yaml: minimalLink + "\nfetch:\n  maxBytes: 32MiB\n  partitionMaxBytes: 262144\n  minBytes: 1 KiB\nproduce:\n  bufferBytes: 1GiB")
+            yaml: minimalLink
+                + "\nfetch:\n  maxBytes: 32MiB\n  partitionMaxBytes: 262144\n  minBytes: 1 KiB\nproduce:\n  bufferBytes: 1GiB"
+        )
         #expect(link.fetch.maxBytes == 32 << 20)
         #expect(link.fetch.partitionMaxBytes == 262_144)
         #expect(link.fetch.minBytes == 1024)
@@ -93,7 +95,8 @@ struct LinkConfigurationDefaultsTests {
             try LinkConfiguration(yaml: minimalLink + "\nstartPosition: {timestamp: 1714521600000}").startPosition
                 == .timestamp(millisecondsSinceEpoch: 1_714_521_600_000))
         #expect(
-            try LinkConfiguration(yaml: minimalLink + "\nstartPosition:\n  timestamp: 2024-02-29T12:00:00.250+02:00").startPosition
+            try LinkConfiguration(yaml: minimalLink + "\nstartPosition:\n  timestamp: 2024-02-29T12:00:00.250+02:00")
+                .startPosition
                 == .timestamp(millisecondsSinceEpoch: 1_709_200_800_250))
     }
 
@@ -102,7 +105,10 @@ struct LinkConfigurationDefaultsTests {
         var link = LinkConfiguration(
             name: "orders",
             source: ClusterConfiguration(bootstrap: [.init(host: "a", port: 9092)], clientID: "c"),
-            destinations: [DestinationConfiguration(name: "d", cluster: .init(bootstrap: [.init(host: "b", port: 9092)], clientID: "c"))],
+            destinations: [
+                DestinationConfiguration(
+                    name: "d", cluster: .init(bootstrap: [.init(host: "b", port: 9092)], clientID: "c"))
+            ],
             topics: TopicSelection(include: [.prefix("orders.")]))
         try link.validate()
         #expect(link.store.path == "./causeway-orders.db")
@@ -110,6 +116,9 @@ struct LinkConfigurationDefaultsTests {
         link.destinations.append(link.destinations[0])
         link.produce.maxInFlightPerPartition = 0
         #expect(throws: ConfigurationErrors.self) { try link.validate() }
-        #expect(link.validationErrors().map(\.keyPath) == ["destinations[1].name", "destinations[1].bootstrap", "produce.maxInFlightPerPartition"])
+        #expect(
+            link.validationErrors().map(\.keyPath) == [
+                "destinations[1].name", "destinations[1].bootstrap", "produce.maxInFlightPerPartition",
+            ])
     }
 }

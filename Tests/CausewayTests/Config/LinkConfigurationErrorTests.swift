@@ -6,7 +6,8 @@ import Testing
 struct LinkConfigurationErrorTests {
     @Test("missing source")
     func missingSource() throws {
-        let error = try #require(problem("name: orders\ndestinations: [{name: d, bootstrap: 'b:1'}]\ntopics: {include: [{name: t}]}"))
+        let error = try #require(
+            problem("name: orders\ndestinations: [{name: d, bootstrap: 'b:1'}]\ntopics: {include: [{name: t}]}"))
         #expect(error.code == .missingKey)
         #expect(error.keyPath == "source")
         #expect(error.value == nil)
@@ -16,27 +17,35 @@ struct LinkConfigurationErrorTests {
 
     @Test("no destinations: an empty list, or none at all")
     func noDestinations() throws {
-        let empty = try #require(problem(minimalLink.replacingOccurrences(of: "destinations:\n  - name: cloud\n    bootstrap: dst-1:9092", with: "destinations: []")))
+        let empty = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "destinations:\n  - name: cloud\n    bootstrap: dst-1:9092", with: "destinations: []")))
         #expect(empty.keyPath == "destinations")
         #expect(empty.code == .invalidValue)
         #expect(empty.message.contains("at least one destination"))
         #expect(empty.line == 4)
 
-        let missing = try #require(problem(minimalLink.replacingOccurrences(of: "destinations:\n  - name: cloud\n    bootstrap: dst-1:9092\n", with: "")))
+        let missing = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "destinations:\n  - name: cloud\n    bootstrap: dst-1:9092\n", with: "")))
         #expect(missing.keyPath == "destinations")
         #expect(missing.code == .missingKey)
     }
 
     @Test("bad bootstrap: no port, port out of range, a bad list entry")
     func badBootstrap() throws {
-        let yaml = minimalLink + "\n" + """
-            destinations:
-              - name: one
-                bootstrap: ok:9092
-              - name: two
-                bootstrap: kafka
-            """
-        let twoDestinations = yaml.replacingOccurrences(of: "destinations:\n  - name: cloud\n    bootstrap: dst-1:9092\n", with: "")
+        let yaml =
+            minimalLink + "\n" + """
+                destinations:
+                  - name: one
+                    bootstrap: ok:9092
+                  - name: two
+                    bootstrap: kafka
+                """
+        let twoDestinations = yaml.replacingOccurrences(
+            of: "destinations:\n  - name: cloud\n    bootstrap: dst-1:9092\n", with: "")
         let error = try #require(problem(twoDestinations))
         #expect(error.keyPath == "destinations[1].bootstrap")
         #expect(error.value == "kafka")
@@ -54,7 +63,10 @@ struct LinkConfigurationErrorTests {
 
     @Test("bad duration")
     func badDuration() throws {
-        let error = try #require(problem(minimalLink.replacingOccurrences(of: "  bootstrap: src-1:9092", with: "  bootstrap: src-1:9092\n  requestTimeout: 5 parsecs")))
+        let error = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "  bootstrap: src-1:9092", with: "  bootstrap: src-1:9092\n  requestTimeout: 5 parsecs")))
         #expect(error.keyPath == "source.requestTimeout")
         #expect(error.value == "5 parsecs")
         #expect(error.expected.contains("5s"))
@@ -71,7 +83,10 @@ struct LinkConfigurationErrorTests {
         #expect(interval.expected.contains("100ms"))
         #expect(interval.line == 10)
 
-        let timeout = try #require(problem(minimalLink.replacingOccurrences(of: "  bootstrap: src-1:9092", with: "  bootstrap: src-1:9092\n  requestTimeout: 30")))
+        let timeout = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "  bootstrap: src-1:9092", with: "  bootstrap: src-1:9092\n  requestTimeout: 30")))
         #expect(timeout.keyPath == "source.requestTimeout")
         #expect(timeout.value == "30ms")
     }
@@ -86,7 +101,10 @@ struct LinkConfigurationErrorTests {
         #expect(unknown.message == "unknown key 'destination' at the top level; did you mean 'destinations'?")
         #expect(unknown.line == 4)
 
-        let nested = try #require(problem(minimalLink.replacingOccurrences(of: "    bootstrap: dst-1:9092", with: "    bootstrap: dst-1:9092\n    client_id: x")))
+        let nested = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "    bootstrap: dst-1:9092", with: "    bootstrap: dst-1:9092\n    client_id: x")))
         #expect(nested.keyPath == "destinations[0].client_id")
         #expect(nested.message == "unknown key 'client_id' in destinations[0]; did you mean 'clientId'?")
         #expect(nested.expected == "one of name, bootstrap, clientId, requestTimeout, security")
@@ -117,7 +135,8 @@ struct LinkConfigurationErrorTests {
 
     @Test("malformed rules")
     func malformedRules() throws {
-        let two = try #require(problem(minimalLink.replacingOccurrences(of: "- name: orders", with: "- {name: orders, prefix: orders.}")))
+        let two = try #require(
+            problem(minimalLink.replacingOccurrences(of: "- name: orders", with: "- {name: orders, prefix: orders.}")))
         #expect(two.keyPath == "topics.include[0]")
         #expect(two.message.contains("exactly one of name, prefix or regex"))
 
@@ -126,22 +145,28 @@ struct LinkConfigurationErrorTests {
         #expect(plain.code == .wrongType)
         #expect(plain.value == "orders")
 
-        let typo = try #require(problem(minimalLink.replacingOccurrences(of: "- name: orders", with: "- prefx: orders.")))
+        let typo = try #require(
+            problem(minimalLink.replacingOccurrences(of: "- name: orders", with: "- prefx: orders.")))
         #expect(typo.keyPath == "topics.include[0].prefx")
         #expect(typo.message.contains("did you mean 'prefix'?"))
 
-        let illegal = try #require(problem(minimalLink.replacingOccurrences(of: "- name: orders", with: "- name: orders/eu")))
+        let illegal = try #require(
+            problem(minimalLink.replacingOccurrences(of: "- name: orders", with: "- name: orders/eu")))
         #expect(illegal.keyPath == "topics.include[0].name")
         #expect(illegal.value == "orders/eu")
     }
 
     @Test("no include rule")
     func noIncludeRule() throws {
-        let error = try #require(problem(minimalLink.replacingOccurrences(of: "topics:\n  include:\n    - name: orders", with: "topics:\n  exclude: [{name: x}]")))
+        let error = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "topics:\n  include:\n    - name: orders", with: "topics:\n  exclude: [{name: x}]")))
         #expect(error.keyPath == "topics.include")
         #expect(error.message.contains("at least one topic include rule is needed"))
 
-        let missing = try #require(problem(minimalLink.replacingOccurrences(of: "topics:\n  include:\n    - name: orders", with: "")))
+        let missing = try #require(
+            problem(minimalLink.replacingOccurrences(of: "topics:\n  include:\n    - name: orders", with: "")))
         #expect(missing.keyPath == "topics.include")
     }
 
@@ -168,7 +193,8 @@ struct LinkConfigurationErrorTests {
     @Test("duplicate destination names")
     func duplicateDestinationNames() throws {
         let yaml = minimalLink.replacingOccurrences(
-            of: "    bootstrap: dst-1:9092", with: "    bootstrap: dst-1:9092\n  - name: cloud\n    bootstrap: dst-2:9092")
+            of: "    bootstrap: dst-1:9092",
+            with: "    bootstrap: dst-1:9092\n  - name: cloud\n    bootstrap: dst-2:9092")
         let error = try #require(problem(yaml))
         #expect(error.code == .duplicate)
         #expect(error.keyPath == "destinations[1].name")
@@ -181,21 +207,30 @@ struct LinkConfigurationErrorTests {
         let itself = try #require(problem(minimalLink.replacingOccurrences(of: "dst-1:9092", with: "SRC-1:9092")))
         #expect(itself.keyPath == "destinations[0].bootstrap")
 
-        let twice = try #require(problem(minimalLink.replacingOccurrences(
-            of: "    bootstrap: dst-1:9092", with: "    bootstrap: dst-1:9092\n  - name: again\n    bootstrap: [dst-1:9092]")))
+        let twice = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "    bootstrap: dst-1:9092",
+                    with: "    bootstrap: dst-1:9092\n  - name: again\n    bootstrap: [dst-1:9092]")))
         #expect(twice.keyPath == "destinations[1].bootstrap")
         #expect(twice.code == .duplicate)
     }
 
     @Test("unknown security protocol lists the accepted ones")
     func unknownSecurityProtocol() throws {
-        let unknown = try #require(problem(minimalLink.replacingOccurrences(of: "    bootstrap: dst-1:9092", with: "    bootstrap: dst-1:9092\n    security: TLS")))
+        let unknown = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "    bootstrap: dst-1:9092", with: "    bootstrap: dst-1:9092\n    security: TLS")))
         #expect(unknown.keyPath == "destinations[0].security")
         #expect(unknown.value == "TLS")
         #expect(unknown.expected == "one of PLAINTEXT")
         #expect(unknown.message == "unknown security protocol 'TLS'; accepted: PLAINTEXT")
 
-        let later = try #require(problem(minimalLink.replacingOccurrences(of: "  bootstrap: src-1:9092", with: "  bootstrap: src-1:9092\n  security: sasl_ssl")))
+        let later = try #require(
+            problem(
+                minimalLink.replacingOccurrences(
+                    of: "  bootstrap: src-1:9092", with: "  bootstrap: src-1:9092\n  security: sasl_ssl")))
         #expect(later.keyPath == "source.security")
         #expect(later.message.contains("not supported yet"))
     }
@@ -210,7 +245,8 @@ struct LinkConfigurationErrorTests {
 
     @Test("link name, produce and fetch limits")
     func valueRanges() throws {
-        let name = try #require(problem(minimalLink.replacingOccurrences(of: "name: orders\n", with: "name: my orders\n")))
+        let name = try #require(
+            problem(minimalLink.replacingOccurrences(of: "name: orders\n", with: "name: my orders\n")))
         #expect(name.keyPath == "name")
         #expect(name.value == "my orders")
 
@@ -229,7 +265,9 @@ struct LinkConfigurationErrorTests {
 
     @Test("wrong shapes")
     func wrongShapes() throws {
-        let list = try #require(problem(minimalLink.replacingOccurrences(of: "source:\n  bootstrap: src-1:9092", with: "source: [src-1:9092]")))
+        let list = try #require(
+            problem(
+                minimalLink.replacingOccurrences(of: "source:\n  bootstrap: src-1:9092", with: "source: [src-1:9092]")))
         #expect(list.keyPath == "source")
         #expect(list.code == .wrongType)
         #expect(list.message.contains("found a list"))
@@ -267,14 +305,21 @@ struct LinkConfigurationErrorTests {
             #expect(error.file == path)
             #expect(
                 error.errors.map(\.keyPath) == [
-                    "source.bootstrap", "source.requestTimeout", "destination", "topics.include[0].regex", "startPosition",
+                    "source.bootstrap", "source.requestTimeout", "destination", "topics.include[0].regex",
+                    "startPosition",
                     "produce.maxInFlightPerPartition",
                 ])
             #expect(error.errors.map(\.line) == [3, 4, 5, 9, 10, 12])
             let lines = error.description.split(separator: "\n")
             #expect(lines.count == 6)
-            #expect(lines[0] == "\(path):3:14: source.bootstrap: 'kafka' is not a bootstrap server list; expected host:port with a port from 1 to 65535, several separated by commas or given as a list")
-            #expect(lines[2].hasPrefix("\(path):5:1: destination: unknown key 'destination' at the top level; did you mean 'destinations'?"))
+            #expect(
+                lines[0]
+                    == "\(path):3:14: source.bootstrap: 'kafka' is not a bootstrap server list; expected host:port with a port from 1 to 65535, several separated by commas or given as a list"
+            )
+            #expect(
+                lines[2].hasPrefix(
+                    "\(path):5:1: destination: unknown key 'destination' at the top level; did you mean 'destinations'?"
+                ))
         }
     }
 

@@ -67,7 +67,8 @@ struct SelectionTests {
                   include: [{prefix: app-}]
                   exclude: [{regex: 'app-.*-tmp'}]
                 """)
-        #expect(link.topics.include == [.name("orders"), .prefix("payments."), .regex(try NamePattern("audit-[0-9]+"))])
+        #expect(
+            link.topics.include == [.name("orders"), .prefix("payments."), .regex(try NamePattern("audit-[0-9]+"))])
         #expect(link.topics.matches("payments.eu"))
         #expect(!link.topics.matches("payments.test"))
         #expect(link.topics.matches("audit-7"))

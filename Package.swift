@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .library(name: "KafkaBroker", targets: ["KafkaBroker"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "Causeway", targets: ["Causeway"]),
         .executable(name: "causeway", targets: ["causeway"]),
     ],
     dependencies: [
@@ -60,6 +61,16 @@ let package = Package(
             ]
         ),
 
+        // The link engine: partition mirrors, fidelity rules (pure state machines; the
+        // engine that performs their actions lives beside them).
+        .target(
+            name: "Causeway",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
         .executableTarget(
             name: "causeway",
             dependencies: [
@@ -71,6 +82,14 @@ let package = Package(
             ]
         ),
 
+        .testTarget(
+            name: "CausewayTests",
+            dependencies: [
+                "Causeway",
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "KafkaClientTests",
             dependencies: [

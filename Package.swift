@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .library(name: "KafkaBroker", targets: ["KafkaBroker"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "Causeway", targets: ["Causeway"]),
         .executable(name: "causeway", targets: ["causeway"]),
     ],
     dependencies: [

@@ -66,6 +66,15 @@ public final class EmbeddedCluster: Service, Sendable {
     public func run() async throws {
         logger.info("serving \(listeners.count) node(s) at \(bootstrapServers), data in \(core.configuration.dataDirectory)")
         defer { core.shutdown() }
+        do {
+            try await runUntilShutdown()
+        } catch is CancellationError {
+            // A graceful shutdown (SIGTERM) or a cancelled task: a normal end.
+        }
+        logger.info("shutting down: closing every log cleanly")
+    }
+
+    private func runUntilShutdown() async throws {
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
                 for listener in self.listeners {

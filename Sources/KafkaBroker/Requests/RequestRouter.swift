@@ -76,6 +76,7 @@ final class RequestRouter: Sendable {
         case .describeCluster(let request): return .response(.describeCluster(describeCluster(request, context)))
         case .initProducerId(let request): return .response(.initProducerId(initProducerId(request, context)))
         case .describeProducers(let request): return .response(.describeProducers(describeProducers(request, context)))
+        case .findCoordinator(let request): return .response(.findCoordinator(findCoordinator(request, context)))
         default:
             return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }

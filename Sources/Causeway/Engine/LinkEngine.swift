@@ -1,0 +1,137 @@
+import Foundation
+import KafkaClient
+import Logging
+import Synchronization
+
+/// Runs one link: finds the source topics it selects (and new ones as they appear),
+/// shapes their mirrors on every destination, and runs a `PartitionWorker` per
+/// partition and destination, fed by one fetch stream per source broker.
+///
+/// The destination log end of each partition is its checkpoint, so the engine keeps
+/// no state of its own across restarts: a restarted engine reads where each
+/// destination partition ends and carries on from there.
+public final class LinkEngine: Sendable {
+    public let configuration: LinkConfiguration
+    private let logger: Logger
+    private let statusPath: String?
+    private let board = StatusBoard()
+    private let started = Mutex<Set<String>>([])
+
+    /// - Parameter statusPath: where to write the link's status (JSON, every second) for
+    ///   `causeway status`; nil writes none.
+    public init(configuration: LinkConfiguration, statusPath: String? = nil, logger: Logger = Logger(label: "causeway.link")) {
+        self.configuration = configuration
+        self.statusPath = statusPath
+        var logger = logger
+        logger[metadataKey: "link"] = "\(configuration.name)"
+        self.logger = logger
+    }
+
+    /// The status of every partition on every destination, now.
+    public var status: [PartitionStatus] { board.snapshot }
+
+    /// Mirrors until the task is cancelled.
+    public func run() async {
+        let source = KafkaClient(configuration: configuration.source.clientConfiguration, logger: logger)
+        let destinations = configuration.destinations.map { destination in
+            (destination.name, KafkaClient(configuration: destination.cluster.clientConfiguration, logger: logger))
+        }
+        let fetches = FetchCoordinator(source: source, tuning: configuration.fetch, logger: logger)
+        logger.info("link starting: \(configuration.source.bootstrap.map(\.description).joined(separator: ",")) -> \(configuration.destinations.map(\.name).joined(separator: ", "))")
+        await withDiscardingTaskGroup { group in
+            group.addTask { await fetches.run() }
+            if let statusPath {
+                group.addTask { await self.writeStatus(to: statusPath) }
+            }
+            await discover(source: source, destinations: destinations, fetches: fetches, group: &group)
+            fetches.shutdown()
+            group.cancelAll()
+        }
+        await source.shutdown()
+        for (_, client) in destinations { await client.shutdown() }
+        if let statusPath { writeStatusOnce(to: statusPath) }
+        logger.info("link stopped")
+    }
+
+    /// The discovery loop: every `topics.discoveryInterval`, new topics and partitions get
+    /// mirrors; every `configSync.interval`, destination configs follow the source.
+    private func discover(
+        source: KafkaClient, destinations: [(String, KafkaClient)], fetches: FetchCoordinator, group: inout DiscardingTaskGroup
+    ) async {
+        var nextConfigSync = ContinuousClock.now
+        var mirrored: Set<String> = []
+        while !Task.isCancelled {
+            do {
+                let topics = try await TopicSynchronizer.selectedTopics(on: source, selection: configuration.topics)
+                let syncConfigs = ContinuousClock.now >= nextConfigSync
+                if syncConfigs { nextConfigSync = ContinuousClock.now.advanced(by: configuration.configSync.interval) }
+                for (name, client) in destinations {
+                    let synchronizer = TopicSynchronizer(
+                        configSync: configuration.configSync, source: source, destination: client, destinationName: name,
+                        logger: logger)
+                    for topic in topics {
+                        do {
+                            let destinationPartitions = try await synchronizer.ensureTopic(topic)
+                            if syncConfigs && mirrored.contains(topic.name) {
+                                try await synchronizer.syncConfigs(topic.name)
+                            }
+                            for partition in 0..<min(topic.partitions, destinationPartitions) {
+                                startWorker(
+                                    TopicPartitionID(topic.name, Int32(partition)), destination: name, client: client,
+                                    source: source, fetches: fetches, group: &group)
+                            }
+                        } catch {
+                            logger.warning("cannot prepare \(name):\(topic.name) yet: \(error)")
+                        }
+                    }
+                }
+                mirrored.formUnion(topics.map(\.name))
+            } catch {
+                logger.warning("topic discovery on the source failed: \(error)")
+            }
+            try? await Task.sleep(for: configuration.topics.discoveryInterval)
+        }
+    }
+
+    private func startWorker(
+        _ partition: TopicPartitionID, destination: String, client: KafkaClient, source: KafkaClient,
+        fetches: FetchCoordinator, group: inout DiscardingTaskGroup
+    ) {
+        let key = "\(destination)/\(partition)"
+        let isNew = started.withLock { $0.insert(key).inserted }
+        guard isNew else { return }
+        var mirrorConfiguration = PartitionMirror.Configuration()
+        mirrorConfiguration.maxInFlight = configuration.produce.maxInFlightPerPartition
+        let worker = PartitionWorker(
+            partition: partition, destinationName: destination, source: source, destination: client, fetches: fetches,
+            status: board, startPosition: configuration.startPosition, mirrorConfiguration: mirrorConfiguration,
+            produceTimeout: configuration.destinations.first { $0.name == destination }?.cluster.requestTimeout ?? .seconds(30),
+            logger: logger)
+        board.update(destination: destination, partition: partition) { _ in }
+        group.addTask { await worker.run() }
+    }
+
+    // MARK: Status file
+
+    private func writeStatus(to path: String) async {
+        while !Task.isCancelled {
+            writeStatusOnce(to: path)
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func writeStatusOnce(to path: String) {
+        let snapshot = LinkStatus(link: configuration.name, updatedAt: Date(), processID: getpid(), partitions: board.snapshot)
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(snapshot)
+            let temporary = path + ".tmp"
+            try data.write(to: URL(fileURLWithPath: temporary))
+            _ = rename(temporary, path)
+        } catch {
+            logger.warning("cannot write the status file \(path): \(error)")
+        }
+    }
+}

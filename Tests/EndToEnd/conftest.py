@@ -30,10 +30,6 @@ from support import BROKERS, register  # noqa: E402
 DEFAULT_TEST_TIMEOUT = float(os.environ.get("CAUSEWAY_TEST_TIMEOUT", "120"))
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "timeout(seconds): deadline for one test (default 120)")
-
-
 def pytest_report_header(config):
     b = broker_binary()
     return f"causeway broker binary: {b} ({'present' if b.exists() else 'MISSING: run swift build'})"

@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .library(name: "KafkaBroker", targets: ["KafkaBroker"]),
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .executable(name: "causeway", targets: ["causeway"]),
     ],
     dependencies: [
@@ -35,6 +36,17 @@ let package = Package(
             ]
         ),
 
+        // The client: connections, version negotiation, metadata, routing, retries.
+        .target(
+            name: "KafkaClient",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The embedded Kafka-compatible broker.
         .target(
             name: "KafkaBroker",
@@ -58,6 +70,16 @@ let package = Package(
             ]
         ),
 
+        .testTarget(
+            name: "KafkaClientTests",
+            dependencies: [
+                "KafkaClient",
+                "KafkaBroker",
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "KafkaBrokerTests",
             dependencies: [

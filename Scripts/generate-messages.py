@@ -464,6 +464,8 @@ class Emitter:
         if top_level:
             if self.m.api_key is not None:
                 w.line(f"public static let apiKey: Int16 = {self.m.api_key}")
+            if self.m.kind == "request":
+                w.line(f"public typealias Response = {self.m.name[:-len('Request')]}Response")
             w.line(f"public static let validVersions: ClosedRange<Int16> = {valid.lo}...{valid.hi}")
             fl = self.m.flexible.intersect(valid)
             w.line(f"public static let flexibleVersions: ClosedRange<Int16>? = "

@@ -113,10 +113,3 @@ final class ConnectionCounter: Sendable {
 
     var current: Int { count.load(ordering: .relaxed) }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

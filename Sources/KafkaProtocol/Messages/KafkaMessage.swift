@@ -20,7 +20,10 @@ public protocol KafkaMessage: KafkaVersionedMessage {
     static var apiKey: Int16 { get }
 }
 
-public protocol KafkaRequestMessage: KafkaMessage {}
+public protocol KafkaRequestMessage: KafkaMessage {
+    /// The response a broker sends to this request.
+    associatedtype Response: KafkaResponseMessage
+}
 
 public protocol KafkaResponseMessage: KafkaMessage {}
 

@@ -45,8 +45,9 @@ public enum CRC32C {
         return checksum(slice)
     }
 
-    /// The table-driven implementation, whatever the CPU: tests compare it with the dispatched one.
-    static func portableExtend(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    /// The table-driven implementation, whatever the CPU: tests compare it with the
+    /// dispatched one, and `causeway bench codec` measures both.
+    public static func portableExtend(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = bytes.baseAddress else { return crc }
         return ccrc32c_extend_portable(crc, base, bytes.count)
     }

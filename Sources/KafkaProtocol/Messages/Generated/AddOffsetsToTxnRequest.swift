@@ -5,6 +5,7 @@ import NIOCore
 /// The AddOffsetsToTxn request (API key 25).
 public struct AddOffsetsToTxnRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 25
+    public typealias Response = AddOffsetsToTxnResponse
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let flexibleVersions: ClosedRange<Int16>? = 3...4
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The AddPartitionsToTxn request (API key 24).
 public struct AddPartitionsToTxnRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 24
+    public typealias Response = AddPartitionsToTxnResponse
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let flexibleVersions: ClosedRange<Int16>? = 3...5
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The ApiVersions request (API key 18).
 public struct ApiVersionsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 18
+    public typealias Response = ApiVersionsResponse
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let flexibleVersions: ClosedRange<Int16>? = 3...4
 

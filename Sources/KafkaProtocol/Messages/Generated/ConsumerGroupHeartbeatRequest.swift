@@ -5,6 +5,7 @@ import NIOCore
 /// The ConsumerGroupHeartbeat request (API key 68).
 public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 68
+    public typealias Response = ConsumerGroupHeartbeatResponse
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let flexibleVersions: ClosedRange<Int16>? = 0...1
 

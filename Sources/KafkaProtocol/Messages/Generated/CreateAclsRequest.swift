@@ -5,6 +5,7 @@ import NIOCore
 /// The CreateAcls request (API key 30).
 public struct CreateAclsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 30
+    public typealias Response = CreateAclsResponse
     public static let validVersions: ClosedRange<Int16> = 1...3
     public static let flexibleVersions: ClosedRange<Int16>? = 2...3
 

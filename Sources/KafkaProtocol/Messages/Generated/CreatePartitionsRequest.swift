@@ -5,6 +5,7 @@ import NIOCore
 /// The CreatePartitions request (API key 37).
 public struct CreatePartitionsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 37
+    public typealias Response = CreatePartitionsResponse
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let flexibleVersions: ClosedRange<Int16>? = 2...3
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The CreateTopics request (API key 19).
 public struct CreateTopicsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 19
+    public typealias Response = CreateTopicsResponse
     public static let validVersions: ClosedRange<Int16> = 2...7
     public static let flexibleVersions: ClosedRange<Int16>? = 5...7
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The DeleteAcls request (API key 31).
 public struct DeleteAclsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 31
+    public typealias Response = DeleteAclsResponse
     public static let validVersions: ClosedRange<Int16> = 1...3
     public static let flexibleVersions: ClosedRange<Int16>? = 2...3
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The DeleteGroups request (API key 42).
 public struct DeleteGroupsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 42
+    public typealias Response = DeleteGroupsResponse
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let flexibleVersions: ClosedRange<Int16>? = 2...2
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The DeleteRecords request (API key 21).
 public struct DeleteRecordsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 21
+    public typealias Response = DeleteRecordsResponse
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let flexibleVersions: ClosedRange<Int16>? = 2...2
 

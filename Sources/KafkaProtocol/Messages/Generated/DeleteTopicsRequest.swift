@@ -5,6 +5,7 @@ import NIOCore
 /// The DeleteTopics request (API key 20).
 public struct DeleteTopicsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 20
+    public typealias Response = DeleteTopicsResponse
     public static let validVersions: ClosedRange<Int16> = 1...6
     public static let flexibleVersions: ClosedRange<Int16>? = 4...6
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The DescribeAcls request (API key 29).
 public struct DescribeAclsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 29
+    public typealias Response = DescribeAclsResponse
     public static let validVersions: ClosedRange<Int16> = 1...3
     public static let flexibleVersions: ClosedRange<Int16>? = 2...3
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The DescribeCluster request (API key 60).
 public struct DescribeClusterRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 60
+    public typealias Response = DescribeClusterResponse
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let flexibleVersions: ClosedRange<Int16>? = 0...2
 

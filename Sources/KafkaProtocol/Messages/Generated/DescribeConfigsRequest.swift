@@ -5,6 +5,7 @@ import NIOCore
 /// The DescribeConfigs request (API key 32).
 public struct DescribeConfigsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 32
+    public typealias Response = DescribeConfigsResponse
     public static let validVersions: ClosedRange<Int16> = 1...4
     public static let flexibleVersions: ClosedRange<Int16>? = 4...4
 

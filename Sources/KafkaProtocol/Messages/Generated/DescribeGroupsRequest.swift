@@ -5,6 +5,7 @@ import NIOCore
 /// The DescribeGroups request (API key 15).
 public struct DescribeGroupsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 15
+    public typealias Response = DescribeGroupsResponse
     public static let validVersions: ClosedRange<Int16> = 0...6
     public static let flexibleVersions: ClosedRange<Int16>? = 5...6
 

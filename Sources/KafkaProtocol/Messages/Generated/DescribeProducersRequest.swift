@@ -5,6 +5,7 @@ import NIOCore
 /// The DescribeProducers request (API key 61).
 public struct DescribeProducersRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 61
+    public typealias Response = DescribeProducersResponse
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let flexibleVersions: ClosedRange<Int16>? = 0...0
 

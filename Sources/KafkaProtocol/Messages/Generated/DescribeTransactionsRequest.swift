@@ -5,6 +5,7 @@ import NIOCore
 /// The DescribeTransactions request (API key 65).
 public struct DescribeTransactionsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 65
+    public typealias Response = DescribeTransactionsResponse
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let flexibleVersions: ClosedRange<Int16>? = 0...0
 

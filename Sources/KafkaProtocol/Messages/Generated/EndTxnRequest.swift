@@ -5,6 +5,7 @@ import NIOCore
 /// The EndTxn request (API key 26).
 public struct EndTxnRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 26
+    public typealias Response = EndTxnResponse
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let flexibleVersions: ClosedRange<Int16>? = 3...5
 

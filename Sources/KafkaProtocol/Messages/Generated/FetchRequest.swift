@@ -5,6 +5,7 @@ import NIOCore
 /// The Fetch request (API key 1).
 public struct FetchRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 1
+    public typealias Response = FetchResponse
     public static let validVersions: ClosedRange<Int16> = 4...17
     public static let flexibleVersions: ClosedRange<Int16>? = 12...17
 

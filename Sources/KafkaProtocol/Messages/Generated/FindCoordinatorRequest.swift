@@ -5,6 +5,7 @@ import NIOCore
 /// The FindCoordinator request (API key 10).
 public struct FindCoordinatorRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 10
+    public typealias Response = FindCoordinatorResponse
     public static let validVersions: ClosedRange<Int16> = 0...6
     public static let flexibleVersions: ClosedRange<Int16>? = 3...6
 

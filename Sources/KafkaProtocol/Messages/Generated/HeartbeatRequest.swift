@@ -5,6 +5,7 @@ import NIOCore
 /// The Heartbeat request (API key 12).
 public struct HeartbeatRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 12
+    public typealias Response = HeartbeatResponse
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let flexibleVersions: ClosedRange<Int16>? = 4...4
 

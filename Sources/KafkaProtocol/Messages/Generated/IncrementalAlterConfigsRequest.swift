@@ -5,6 +5,7 @@ import NIOCore
 /// The IncrementalAlterConfigs request (API key 44).
 public struct IncrementalAlterConfigsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 44
+    public typealias Response = IncrementalAlterConfigsResponse
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let flexibleVersions: ClosedRange<Int16>? = 1...1
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The InitProducerId request (API key 22).
 public struct InitProducerIdRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 22
+    public typealias Response = InitProducerIdResponse
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let flexibleVersions: ClosedRange<Int16>? = 2...5
 

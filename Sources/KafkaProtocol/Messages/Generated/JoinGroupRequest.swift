@@ -5,6 +5,7 @@ import NIOCore
 /// The JoinGroup request (API key 11).
 public struct JoinGroupRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 11
+    public typealias Response = JoinGroupResponse
     public static let validVersions: ClosedRange<Int16> = 2...9
     public static let flexibleVersions: ClosedRange<Int16>? = 6...9
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The LeaveGroup request (API key 13).
 public struct LeaveGroupRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 13
+    public typealias Response = LeaveGroupResponse
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let flexibleVersions: ClosedRange<Int16>? = 4...5
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The ListGroups request (API key 16).
 public struct ListGroupsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 16
+    public typealias Response = ListGroupsResponse
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let flexibleVersions: ClosedRange<Int16>? = 3...5
 

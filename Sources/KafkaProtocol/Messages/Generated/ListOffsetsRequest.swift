@@ -5,6 +5,7 @@ import NIOCore
 /// The ListOffsets request (API key 2).
 public struct ListOffsetsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 2
+    public typealias Response = ListOffsetsResponse
     public static let validVersions: ClosedRange<Int16> = 1...10
     public static let flexibleVersions: ClosedRange<Int16>? = 6...10
 

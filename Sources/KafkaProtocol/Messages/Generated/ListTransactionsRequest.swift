@@ -5,6 +5,7 @@ import NIOCore
 /// The ListTransactions request (API key 66).
 public struct ListTransactionsRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 66
+    public typealias Response = ListTransactionsResponse
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let flexibleVersions: ClosedRange<Int16>? = 0...1
 

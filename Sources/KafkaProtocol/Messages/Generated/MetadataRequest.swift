@@ -5,6 +5,7 @@ import NIOCore
 /// The Metadata request (API key 3).
 public struct MetadataRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 3
+    public typealias Response = MetadataResponse
     public static let validVersions: ClosedRange<Int16> = 0...13
     public static let flexibleVersions: ClosedRange<Int16>? = 9...13
 

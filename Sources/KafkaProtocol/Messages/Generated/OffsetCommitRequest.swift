@@ -5,6 +5,7 @@ import NIOCore
 /// The OffsetCommit request (API key 8).
 public struct OffsetCommitRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 8
+    public typealias Response = OffsetCommitResponse
     public static let validVersions: ClosedRange<Int16> = 2...9
     public static let flexibleVersions: ClosedRange<Int16>? = 8...9
 

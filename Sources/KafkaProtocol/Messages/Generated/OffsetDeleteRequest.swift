@@ -5,6 +5,7 @@ import NIOCore
 /// The OffsetDelete request (API key 47).
 public struct OffsetDeleteRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 47
+    public typealias Response = OffsetDeleteResponse
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let flexibleVersions: ClosedRange<Int16>? = nil
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The OffsetFetch request (API key 9).
 public struct OffsetFetchRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 9
+    public typealias Response = OffsetFetchResponse
     public static let validVersions: ClosedRange<Int16> = 1...9
     public static let flexibleVersions: ClosedRange<Int16>? = 6...9
 

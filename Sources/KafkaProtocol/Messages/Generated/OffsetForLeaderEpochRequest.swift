@@ -5,6 +5,7 @@ import NIOCore
 /// The OffsetForLeaderEpoch request (API key 23).
 public struct OffsetForLeaderEpochRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 23
+    public typealias Response = OffsetForLeaderEpochResponse
     public static let validVersions: ClosedRange<Int16> = 2...4
     public static let flexibleVersions: ClosedRange<Int16>? = 4...4
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The Produce request (API key 0).
 public struct ProduceRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 0
+    public typealias Response = ProduceResponse
     public static let validVersions: ClosedRange<Int16> = 3...12
     public static let flexibleVersions: ClosedRange<Int16>? = 9...12
 

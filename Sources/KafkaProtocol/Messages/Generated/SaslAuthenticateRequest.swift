@@ -5,6 +5,7 @@ import NIOCore
 /// The SaslAuthenticate request (API key 36).
 public struct SaslAuthenticateRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 36
+    public typealias Response = SaslAuthenticateResponse
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let flexibleVersions: ClosedRange<Int16>? = 2...2
 

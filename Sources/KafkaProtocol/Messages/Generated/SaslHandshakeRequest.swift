@@ -5,6 +5,7 @@ import NIOCore
 /// The SaslHandshake request (API key 17).
 public struct SaslHandshakeRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 17
+    public typealias Response = SaslHandshakeResponse
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let flexibleVersions: ClosedRange<Int16>? = nil
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The SyncGroup request (API key 14).
 public struct SyncGroupRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 14
+    public typealias Response = SyncGroupResponse
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let flexibleVersions: ClosedRange<Int16>? = 4...5
 

@@ -5,6 +5,7 @@ import NIOCore
 /// The TxnOffsetCommit request (API key 28).
 public struct TxnOffsetCommitRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 28
+    public typealias Response = TxnOffsetCommitResponse
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let flexibleVersions: ClosedRange<Int16>? = 3...5
 

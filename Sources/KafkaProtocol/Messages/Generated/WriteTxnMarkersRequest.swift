@@ -5,6 +5,7 @@ import NIOCore
 /// The WriteTxnMarkers request (API key 27).
 public struct WriteTxnMarkersRequest: KafkaRequestMessage {
     public static let apiKey: Int16 = 27
+    public typealias Response = WriteTxnMarkersResponse
     public static let validVersions: ClosedRange<Int16> = 1...1
     public static let flexibleVersions: ClosedRange<Int16>? = 1...1
 

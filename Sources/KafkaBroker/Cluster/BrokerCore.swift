@@ -3,17 +3,26 @@ import KafkaProtocol
 import Logging
 import Synchronization
 
-/// The state every node of an embedded cluster shares: cluster metadata, the partition
-/// logs, and where each node listens.
+/// The state every node of an embedded cluster shares: cluster metadata, the
+/// partitions (log, producer state, produce rules), fetch sessions and the waiters of
+/// long-polling fetches, and where each node listens.
 ///
 /// Nodes run in one process over one data directory, so a partition's data exists
 /// once; leadership only decides which node answers for it (clients sent to another
 /// node get NOT_LEADER_OR_FOLLOWER, exactly as with a real multi-broker cluster).
+///
+/// Locking: `storage` (the LogManager) is only used to create, open and delete logs;
+/// every read and write of a partition goes through its `Partition`, which serializes
+/// access to its log. The two are never held together except when a partition is
+/// created or deleted.
 public final class BrokerCore: Sendable {
     public let configuration: BrokerConfiguration
     public let metadata: ClusterMetadata
     let logger: Logger
-    let storage: Mutex<LogManager>
+    let fetchSessions = SharedFetchSessionCache()
+    let waiters = FetchWaiters()
+    private let storage: Mutex<LogManager>
+    private let partitions = Mutex<[TopicPartition: Partition]>([:])
     private let endpoints = Mutex<[Int32: (host: String, port: Int)]>([:])
 
     init(configuration: BrokerConfiguration, logger: Logger) throws {
@@ -35,7 +44,19 @@ public final class BrokerCore: Sendable {
         for (partition, report) in outcome.loaded where !report.cleanShutdown {
             logger.notice("recovered \(partition): \(report)")
         }
+        let loaded = outcome.loaded.keys.sorted { $0.directoryName < $1.directoryName }
         storage = Mutex(manager)
+        for partition in loaded {
+            guard let topic = metadata.topic(partition.topic), Int(partition.partition) < topic.partitions.count else {
+                logger.warning("\(partition) has a log but no topic in the cluster metadata; it is left untouched")
+                continue
+            }
+            do {
+                try openPartition(partition, topic: topic)
+            } catch {
+                logger.error("partition \(partition) could not be loaded: \(error)")
+            }
+        }
     }
 
     // MARK: Nodes
@@ -49,6 +70,25 @@ public final class BrokerCore: Sendable {
     }
 
     public var controllerID: Int32 { configuration.nodeIDs[0] }
+
+    // MARK: Partitions
+
+    public func partition(_ topicPartition: TopicPartition) -> Partition? {
+        partitions.withLock { $0[topicPartition] }
+    }
+
+    var allPartitions: [Partition] { partitions.withLock { Array($0.values) } }
+
+    /// Opens (or creates, empty) the log of a partition and registers its `Partition`.
+    private func openPartition(_ topicPartition: TopicPartition, topic: ClusterMetadata.Topic) throws {
+        let log = try storage.withLock { try $0.createLog(for: topicPartition) }
+        let info = topic.partitions[Int(topicPartition.partition)]
+        let waiters = self.waiters
+        let partition = try Partition(
+            log: log, topicConfig: topic.config, leaderEpoch: info.leaderEpoch,
+            onChange: { change in waiters.notify(change.topicPartition) })
+        partitions.withLock { $0[topicPartition] = partition }
+    }
 
     // MARK: Topics
 
@@ -67,33 +107,42 @@ public final class BrokerCore: Sendable {
             : "Topic name \(name) is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
     }
 
-    /// Creates a topic and its partition logs. The caller has validated the request.
+    /// Creates a topic and its partitions. The caller has validated the request.
     @discardableResult
     func createTopic(
-        name: String, partitions: Int, replicationFactor: Int, configOverrides: [String: String],
+        name: String, partitions count: Int, replicationFactor: Int, configOverrides: [String: String],
         assignments: [[Int32]]? = nil
     ) throws -> ClusterMetadata.Topic {
         let topic = try metadata.createTopic(
-            name: name, partitionCount: partitions, replicationFactor: replicationFactor,
+            name: name, partitionCount: count, replicationFactor: replicationFactor,
             configOverrides: configOverrides, assignments: assignments)
         try storage.withLock { manager in
             try manager.setTopicConfig(topic.config.logConfig(base: manager.defaultConfig), forTopic: name)
-            for index in 0..<partitions {
-                _ = try manager.createLog(for: TopicPartition(topic: name, partition: Int32(index)))
-            }
         }
-        logger.info("created topic \(name) with \(partitions) partitions")
+        for index in 0..<count {
+            try openPartition(TopicPartition(topic: name, partition: Int32(index)), topic: topic)
+        }
+        logger.info("created topic \(name) with \(count) partitions")
         return topic
     }
 
     func deleteTopic(_ name: String) throws {
         guard let topic = metadata.topic(name) else { throw BrokerError.unknownTopic(name) }
         try metadata.deleteTopic(name)
+        let removed: [Partition] = partitions.withLock { partitions in
+            topic.partitions.indices.compactMap { partitions.removeValue(forKey: TopicPartition(topic: name, partition: Int32($0))) }
+        }
+        for partition in removed {
+            try? partition.close()
+        }
         try storage.withLock { manager in
             for index in topic.partitions.indices {
                 try manager.deleteLog(for: TopicPartition(topic: name, partition: Int32(index)))
             }
-            try manager.setTopicConfig(nil, forTopic: name)
+            try manager.setTopicConfig(nil, forTopic: name, applyToOpenLogs: false)
+        }
+        for index in topic.partitions.indices {
+            waiters.notify(TopicPartition(topic: name, partition: Int32(index)))
         }
         logger.info("deleted topic \(name)")
     }
@@ -101,10 +150,9 @@ public final class BrokerCore: Sendable {
     func addPartitions(topic name: String, count: Int, assignments: [[Int32]]?) throws {
         let existing = metadata.topic(name)?.partitions.count ?? 0
         _ = try metadata.addPartitions(topic: name, count: count, assignments: assignments)
-        try storage.withLock { manager in
-            for index in existing..<count {
-                _ = try manager.createLog(for: TopicPartition(topic: name, partition: Int32(index)))
-            }
+        guard let topic = metadata.topic(name) else { throw BrokerError.unknownTopic(name) }
+        for index in existing..<count {
+            try openPartition(TopicPartition(topic: name, partition: Int32(index)), topic: topic)
         }
         logger.info("topic \(name) grew from \(existing) to \(count) partitions")
     }
@@ -112,16 +160,56 @@ public final class BrokerCore: Sendable {
     func setTopicConfig(_ name: String, overrides: [String: String]) throws {
         try metadata.setConfigOverrides(topic: name, overrides)
         let config = TopicConfig(overrides: overrides)
-        try storage.withLock { manager in
-            try manager.setTopicConfig(config.logConfig(base: manager.defaultConfig), forTopic: name)
+        let logConfig: LogConfig = try storage.withLock { manager in
+            let logConfig = config.logConfig(base: manager.defaultConfig)
+            try manager.setTopicConfig(logConfig, forTopic: name, applyToOpenLogs: false)
+            return try logConfig.validated()
         }
+        let affected = partitions.withLock { $0.filter { $0.key.topic == name }.map(\.value) }
+        for partition in affected {
+            try partition.updateConfig(config, logConfig: logConfig)
+        }
+    }
+
+    /// Moves leadership of a partition (test hook) and tells the partition its new epoch.
+    func moveLeader(_ topicPartition: TopicPartition, to node: Int32) throws {
+        let info = try metadata.moveLeader(topicPartition, to: node)
+        partition(topicPartition)?.setLeaderEpoch(info.leaderEpoch)
+        waiters.notify(topicPartition)
+    }
+
+    // MARK: Housekeeping
+
+    /// Retention, time-based flushes and producer expiry, for every partition. One
+    /// partition's failure is logged and does not stop the others.
+    func runHousekeeping(retention: Bool) {
+        for partition in allPartitions {
+            do {
+                if retention {
+                    try partition.applyRetention()
+                    partition.removeExpiredProducers()
+                }
+                try partition.flushIfDue()
+            } catch {
+                logger.error("housekeeping of \(partition.topicPartition) failed: \(error)")
+            }
+        }
+        if retention { _ = fetchSessions.removeIdleSessions() }
     }
 
     /// Closes every log cleanly (flush, clean-shutdown marker) so the next start skips recovery.
     func shutdown() {
-        let failures = storage.withLock { $0.closeAll() }
-        for (partition, error) in failures {
-            logger.error("closing \(partition) failed: \(error)")
+        waiters.shutDown()
+        let all: [Partition] = partitions.withLock { partitions in
+            defer { partitions = [:] }
+            return Array(partitions.values)
+        }
+        for partition in all {
+            do {
+                try partition.close()
+            } catch {
+                logger.error("closing \(partition.topicPartition) failed: \(error)")
+            }
         }
     }
 }

@@ -73,12 +73,26 @@ public final class EmbeddedCluster: Service, Sendable {
                         try await listener.serve(router: self.router, connections: self.connections, logger: self.logger)
                     }
                 }
+                group.addTask { try await self.housekeeping() }
             }
         }
     }
 
     /// Test hook: moves a partition's leadership to another node and bumps its epoch.
     public func moveLeader(topic: String, partition: Int32, to node: Int32) throws {
-        try core.metadata.moveLeader(TopicPartition(topic: topic, partition: partition), to: node)
+        try core.moveLeader(TopicPartition(topic: topic, partition: partition), to: node)
+    }
+
+    /// Flushes due logs every second (`flush.ms`), and applies retention and expires
+    /// idle producers and fetch sessions every `log.retention.check.interval.ms`.
+    private func housekeeping() async throws {
+        let clock = ContinuousClock()
+        var nextRetention = clock.now.advanced(by: core.configuration.retentionCheckInterval)
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(1))
+            let retention = clock.now >= nextRetention
+            if retention { nextRetention = clock.now.advanced(by: core.configuration.retentionCheckInterval) }
+            core.runHousekeeping(retention: retention)
+        }
     }
 }

@@ -8,7 +8,7 @@ extension RequestRouter {
     /// above 0 (KAFKA-18659).
     static let supportedAPIs: [KafkaAPIKey: ClosedRange<Int16>] = {
         let served: [KafkaAPIKey] = [
-            .apiVersions, .metadata, .createTopics, .deleteTopics, .createPartitions, .describeConfigs,
+            .apiVersions, .metadata, .produce, .fetch, .listOffsets, .deleteRecords, .describeProducers, .createTopics, .deleteTopics, .createPartitions, .describeConfigs,
             .incrementalAlterConfigs, .describeCluster, .initProducerId,
         ]
         var versions = Dictionary(uniqueKeysWithValues: served.map { ($0, $0.validVersions) })

@@ -35,7 +35,12 @@ final class RequestRouter: Sendable {
         var requestLogger = logger
         requestLogger[metadataKey: "api"] = "\(request.body.apiKey.name)v\(header.apiVersion)"
         let context = RequestContext(nodeID: nodeID, header: header, logger: requestLogger)
-        guard let response = await handle(request.body, context: context) else { return .noResponse }
+        let response: KafkaAnyResponse
+        switch await handle(request.body, context: context) {
+        case .response(let body): response = body
+        case .noResponse: return .noResponse
+        case .close(let reason): return .close(reason: reason)
+        }
         var buffer = ByteBuffer()
         KafkaResponse(
             header: KafkaResponseHeader(correlationID: header.correlationID), body: response,
@@ -44,21 +49,35 @@ final class RequestRouter: Sendable {
         return .respond(buffer)
     }
 
-    /// Runs the handler of the request's API; nil when no response is to be sent.
-    private func handle(_ body: KafkaAnyRequest, context: RequestContext) async -> KafkaAnyResponse? {
+    /// What a handler decided.
+    enum HandlerResult {
+        case response(KafkaAnyResponse)
+        /// Produce with acks=0 that succeeded: the client expects nothing.
+        case noResponse
+        /// Produce with acks=0 that failed: Kafka closes the connection so the client notices.
+        case close(String)
+    }
+
+    /// Runs the handler of the request's API.
+    private func handle(_ body: KafkaAnyRequest, context: RequestContext) async -> HandlerResult {
         switch body {
-        case .apiVersions(let request): return .apiVersions(apiVersions(request, context))
-        case .metadata(let request): return .metadata(metadata(request, context))
-        case .createTopics(let request): return .createTopics(createTopics(request, context))
-        case .deleteTopics(let request): return .deleteTopics(deleteTopics(request, context))
-        case .createPartitions(let request): return .createPartitions(createPartitions(request, context))
-        case .describeConfigs(let request): return .describeConfigs(describeConfigs(request, context))
+        case .apiVersions(let request): return .response(.apiVersions(apiVersions(request, context)))
+        case .metadata(let request): return .response(.metadata(metadata(request, context)))
+        case .produce(let request): return produce(request, context)
+        case .fetch(let request): return .response(.fetch(await fetch(request, context)))
+        case .listOffsets(let request): return .response(.listOffsets(listOffsets(request, context)))
+        case .deleteRecords(let request): return .response(.deleteRecords(deleteRecords(request, context)))
+        case .createTopics(let request): return .response(.createTopics(createTopics(request, context)))
+        case .deleteTopics(let request): return .response(.deleteTopics(deleteTopics(request, context)))
+        case .createPartitions(let request): return .response(.createPartitions(createPartitions(request, context)))
+        case .describeConfigs(let request): return .response(.describeConfigs(describeConfigs(request, context)))
         case .incrementalAlterConfigs(let request):
-            return .incrementalAlterConfigs(incrementalAlterConfigs(request, context))
-        case .describeCluster(let request): return .describeCluster(describeCluster(request, context))
-        case .initProducerId(let request): return .initProducerId(initProducerId(request, context))
+            return .response(.incrementalAlterConfigs(incrementalAlterConfigs(request, context)))
+        case .describeCluster(let request): return .response(.describeCluster(describeCluster(request, context)))
+        case .initProducerId(let request): return .response(.initProducerId(initProducerId(request, context)))
+        case .describeProducers(let request): return .response(.describeProducers(describeProducers(request, context)))
         default:
-            return nil
+            return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }
     }
 

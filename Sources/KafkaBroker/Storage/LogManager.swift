@@ -70,10 +70,12 @@ public final class LogManager {
     }
 
     /// Sets (or with nil, resets to the default) a topic's configuration, and applies it
-    /// to the topic's open logs.
-    public func setTopicConfig(_ config: LogConfig?, forTopic topic: String) throws {
+    /// to the topic's open logs unless `applyToOpenLogs` is false (the broker passes
+    /// false and updates each log through its `Partition`, under the partition's lock).
+    public func setTopicConfig(_ config: LogConfig?, forTopic topic: String, applyToOpenLogs: Bool = true) throws {
         let validated = try config?.validated()
         topicConfigs[topic] = validated
+        guard applyToOpenLogs else { return }
         for (partition, log) in logs where partition.topic == topic {
             try log.updateConfig(validated ?? defaultConfig)
         }

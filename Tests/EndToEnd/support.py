@@ -3,6 +3,7 @@ discovery, topic creation and raw reads, all with deadlines."""
 
 from __future__ import annotations
 
+import struct
 import sys
 import time
 from pathlib import Path
@@ -158,9 +159,37 @@ def fetch_all_batches(broker, topic: str, partition: int = 0, start: int = 0,
         c.close()
 
 
+def decompress(codec: str, data: bytes) -> bytes:
+    """The records section of a batch, uncompressed. gzip from the standard library;
+    snappy (xerial framing or raw), lz4 (frame) and zstd need `cramjam` (PyPI)."""
+    if codec == "none":
+        return data
+    if codec == "gzip":
+        import gzip
+        return gzip.decompress(data)
+    try:
+        import cramjam
+    except ImportError:  # pragma: no cover - reported as the failure it causes
+        raise AssertionError(f"comparing {codec} record sections needs `pip install cramjam`") from None
+    if codec == "snappy":
+        if data[:8] == b"\x82SNAPPY\x00":  # xerial: 16-byte header, then (int32 length, block)*
+            out, pos = bytearray(), 16
+            while pos < len(data):
+                (n,) = struct.unpack(">i", data[pos:pos + 4])
+                out += bytes(cramjam.snappy.decompress_raw(data[pos + 4:pos + 4 + n]))
+                pos += 4 + n
+            return bytes(out)
+        return bytes(cramjam.snappy.decompress_raw(data))
+    if codec == "lz4":
+        return bytes(cramjam.lz4.decompress(data))
+    if codec == "zstd":
+        return bytes(cramjam.zstd.decompress(data))
+    raise ValueError(f"unknown codec {codec}")
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{time.monotonic_ns() % 10**12}"
 
 
-__all__ = ["kwire", "API", "API_NAME", "conn", "api_versions", "require_apis", "create_topic",
+__all__ = ["kwire", "decompress", "API", "API_NAME", "conn", "api_versions", "require_apis", "create_topic",
            "leaders", "node_index", "list_offset", "fetch_all_batches", "wait_until", "unique"]

@@ -36,7 +36,11 @@ def produce_all(bootstrap, topic, now_ms):
         for _ in range(PER_CODEC):
             partition = i % PARTITIONS
             key = None if i % 11 == 0 else f"key-{i}".encode()
-            value = None if i % 97 == 5 else rnd.randbytes(rnd.choice([0, 3, 64, 700, 3000]))
+            # Compressible, with a random tail: librdkafka sends a batch uncompressed when
+            # compressing would not make it smaller, and every batch here must use its codec.
+            size = rnd.choice([0, 3, 64, 700, 3000])
+            value = None if i % 97 == 5 else ((f"value {i} " * (size // 8 + 1)).encode()[:size]
+                                              + rnd.randbytes(min(size, 4)))
             headers = [("i", str(i).encode()), ("codec", codec.encode()), ("empty", b""),
                        ("null", None)]
             ts = now_ms - 3_600_000 + i  # explicit CreateTime, distinct per record

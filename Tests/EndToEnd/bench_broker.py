@@ -12,7 +12,10 @@ data directory, unless --bootstrap names a running one. Everything is bounded: b
 reported as partial). Phases:
 
 1. produce: one idempotent acks=all producer, as fast as it goes; MB/s, records/s,
-   and the delivery latency librdkafka measures per record (queueing included);
+   the delivery latency of each record (produce() to acknowledgement: mostly time
+   queued in the client, since the load is unbounded), and the round trip of the
+   Produce requests themselves (librdkafka's per-broker rtt statistics: median of
+   the windows' p50, worst of their p99);
 2. latency probe: --probe records sent one at a time, each waited for: p50/p99/max of
    the round trip of a single acks=all Produce on an idle broker;
 3. fetch: a consumer with assign() from offset 0 on every partition until it has
@@ -24,6 +27,7 @@ Broker CPU seconds and peak RSS come from /proc when the script started the brok
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import signal
@@ -70,9 +74,17 @@ def proc_stats(pid):
 def produce_phase(bootstrap, topic, args, payload):
     from confluent_kafka import Producer
 
+    rtts = []  # (p50, p99) of Produce request round trips per statistics window, microseconds
+
+    def on_stats(text):
+        for b in json.loads(text).get("brokers", {}).values():
+            if b.get("nodeid", -1) >= 0 and b.get("rtt", {}).get("cnt", 0) > 0:
+                rtts.append((b["rtt"]["p50"], b["rtt"]["p99"]))
+
     producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
                          "compression.type": args.codec, "linger.ms": 5, "batch.size": 1_000_000,
-                         "queue.buffering.max.kbytes": 262144, "message.timeout.ms": 60000})
+                         "queue.buffering.max.kbytes": 65536, "message.timeout.ms": 60000,
+                         "statistics.interval.ms": 500, "stats_cb": on_stats})
     latencies, errors, acked = [], [], [0]
 
     def on_delivery(err, msg):
@@ -99,8 +111,9 @@ def produce_phase(bootstrap, topic, args, payload):
     elapsed = time.perf_counter() - start
     if errors:
         raise SystemExit(f"produce failed: {len(errors)} errors, first: {errors[0]}")
+    producer.poll(0.6)  # one more statistics window
     return {"records": acked[0], "seconds": elapsed, "partial": remaining > 0 or sent < args.records,
-            "latencies": latencies}
+            "latencies": latencies, "rtts": rtts}
 
 
 def probe_phase(bootstrap, topic, args, payload):
@@ -211,9 +224,14 @@ def main(argv=None):
     print()
     print("| phase | records | seconds | MB/s | records/s | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| produce{' (partial)' if prod['partial'] else ''} | {prod['records']} | {prod['seconds']:.2f} | "
+    print(f"| produce (latency: produce() to ack, client queue included){' (partial)' if prod['partial'] else ''} | {prod['records']} | {prod['seconds']:.2f} | "
           f"{prod_mb:.1f} | {prod['records'] / prod['seconds']:.0f} | {percentile(lat, 50):.1f} | "
           f"{percentile(lat, 99):.1f} | {max(lat) if lat else float('nan'):.1f} |")
+    if prod["rtts"]:
+        p50s = [a / 1000 for a, _ in prod["rtts"]]
+        p99s = [b / 1000 for _, b in prod["rtts"]]
+        print(f"| produce requests under load (librdkafka rtt, {len(p99s)} windows) | | | | | "
+              f"{statistics.median(p50s):.1f} | {max(p99s):.1f} | |")
     print(f"| single produce round trip | {len(rtt)} | {sum(probe):.2f} | | {len(rtt) / max(sum(probe), 1e-9):.0f} | "
           f"{percentile(rtt, 50):.2f} | {percentile(rtt, 99):.2f} | {max(rtt) if rtt else float('nan'):.2f} |")
     print(f"| fetch{' (partial)' if fetch['partial'] else ''} | {fetch['records']} | {fetch['seconds']:.2f} | "

@@ -216,8 +216,8 @@ class LoadRound:
 
 
 @pytest.mark.timeout(240)
-def test_kill9_during_produce_load_loses_no_acknowledged_record(broker_factory):
-    broker = broker_factory(flush_every_write=True)
+def test_kill9_during_produce_load_loses_no_acknowledged_record(flush_broker):
+    broker = flush_broker
     require_apis(broker, "Produce", "Fetch", "ListOffsets", "InitProducerId")
     topic = unique("dur-kill")
     partitions = 2

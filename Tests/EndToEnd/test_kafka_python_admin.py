@@ -276,3 +276,34 @@ def test_multi_node_admin(broker_factory):
             assert [(x["Name"], x["Value"]) for x in res["Configs"]] == [("retention.ms", "3600000")]
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("auto_create", [True, False])
+def test_metadata_auto_create(broker_factory, auto_create):
+    """auto.create.topics.enable: Metadata asking to create an unknown topic creates it
+    with num.partitions (--partitions) partitions, unless --disable-auto-create-topics."""
+    broker = broker_factory(partitions=3, auto_create_topics=auto_create)
+    name = unique("adm-auto")
+    c = kwire.Conn(broker.host, broker.port)
+    try:
+        def ask():
+            _, _, d = c.call(3, 12, {"Topics": [{"Name": name}], "AllowAutoTopicCreation": True,
+                                     "IncludeTopicAuthorizedOperations": False})
+            return d["Topics"][0]
+        first = ask()
+        if auto_create:
+            # Kafka answers LEADER_NOT_AVAILABLE (5) or NONE while the topic is being created.
+            assert first["ErrorCode"] in (0, 5), kwire.err(first["ErrorCode"])
+            topic = wait_until(lambda: (lambda t: t if t["ErrorCode"] == 0 and t["Partitions"] else None)(ask()),
+                               10, "the auto-created topic")
+            assert sorted(p["PartitionIndex"] for p in topic["Partitions"]) == [0, 1, 2]
+        else:
+            assert first["ErrorCode"] == UNKNOWN_TOPIC, kwire.err(first["ErrorCode"])
+            assert ask()["ErrorCode"] == UNKNOWN_TOPIC
+        # Without AllowAutoTopicCreation an unknown topic is never created.
+        other = unique("adm-noauto")
+        _, _, d = c.call(3, 12, {"Topics": [{"Name": other}], "AllowAutoTopicCreation": False,
+                                 "IncludeTopicAuthorizedOperations": False})
+        assert d["Topics"][0]["ErrorCode"] == UNKNOWN_TOPIC
+    finally:
+        c.close()

@@ -218,6 +218,8 @@ def main(argv=None):
     lat = [x * 1000 for x in prod["latencies"]]
     rtt = [x * 1000 for x in probe]
     cmd = "python3 " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or sys.argv[1:])])
+    if "CAUSEWAY_BIN" in os.environ:
+        cmd = f"CAUSEWAY_BIN={shlex.quote(os.environ['CAUSEWAY_BIN'])} {cmd}"
     print(f"causeway broker bench: {broker_binary() if broker else bootstrap}")
     print(f"  {args.records} records x {args.size} B, {args.partitions} partitions, codec {args.codec}, "
           f"acks=all, idempotent{', --flush-every-write' if args.flush_every_write else ''}")

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .library(name: "KafkaBroker", targets: ["KafkaBroker"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "Causeway", targets: ["Causeway"]),
         .executable(name: "causeway", targets: ["causeway"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C shims. The compression libraries come from Debian's -dev packages
@@ -60,20 +62,52 @@ let package = Package(
             ]
         ),
 
+        // The link engine: configuration, partition mirrors, verification, DR.
+        .target(
+            name: "Causeway",
+            dependencies: [
+                "KafkaProtocol",
+                "KafkaClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "causeway",
             dependencies: [
                 "KafkaProtocol",
                 "KafkaBroker",
+                "KafkaClient",
+                "Causeway",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        // Fixtures shared by the test targets: embedded clusters on loopback, temp dirs.
+        .target(
+            name: "TestSupport",
+            dependencies: ["KafkaBroker", "KafkaClient", "KafkaProtocol", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "CausewayTests",
+            dependencies: [
+                "TestSupport",
+                "Causeway",
+                "KafkaClient",
+                "KafkaBroker",
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "KafkaClientTests",
             dependencies: [
+                "TestSupport",
                 "KafkaClient",
                 "KafkaBroker",
                 "KafkaProtocol",

@@ -1,5 +1,6 @@
 import KafkaBroker
 import KafkaProtocol
+import TestSupport
 import XCTest
 
 @testable import KafkaClient

@@ -2,6 +2,7 @@ import Foundation
 import KafkaBroker
 import KafkaProtocol
 import NIOCore
+import TestSupport
 import XCTest
 
 @testable import KafkaClient

@@ -34,6 +34,7 @@ public struct FetchSessionState: Sendable {
         public var abortedTransactions: [FetchResponse.AbortedTransaction]?
     }
 
+    private let sessionless: Bool
     private var sessionID: Int32 = 0
     private var nextEpoch: Int32 = 0
     /// What the broker's session holds for each partition.
@@ -41,7 +42,11 @@ public struct FetchSessionState: Sendable {
     /// What the last request asked, until its response arrives.
     private var pending: (wanted: [TopicPartitionID: Target], full: Bool)?
 
-    public init() {}
+    /// - Parameter sessionless: send full fetches that create no session on the broker
+    ///   (epoch -1), for one-off reads such as verification.
+    public init(sessionless: Bool = false) {
+        self.sessionless = sessionless
+    }
 
     /// Builds the next request for `wanted` partitions. `version` is the negotiated
     /// Fetch version (sessions need v7+).
@@ -49,7 +54,7 @@ public struct FetchSessionState: Sendable {
         wanted: [TopicPartitionID: Target], version: Int16, maxWait: Duration, minBytes: Int32, maxBytes: Int32,
         readCommitted: Bool = false
     ) -> FetchRequest {
-        let sessions = version >= 7
+        let sessions = version >= 7 && !sessionless
         let full = !sessions || sessionID == 0
         var included: [TopicPartitionID: Target]
         var forgotten: [TopicPartitionID] = []

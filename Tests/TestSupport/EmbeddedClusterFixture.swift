@@ -3,14 +3,18 @@ import KafkaBroker
 import KafkaClient
 import Logging
 
+/// A fresh temporary directory path (not created); the caller removes it.
+public func temporaryPath(_ label: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("causeway-\(label)-\(UUID().uuidString)").path
+}
+
 /// Runs `body` against a fresh embedded cluster on loopback (ports picked by the
 /// system) with its data in a temporary directory, then shuts it down.
-func withEmbeddedCluster<Result: Sendable>(
+public func withEmbeddedCluster<Result: Sendable>(
     nodes: Int = 1, configure: (inout BrokerConfiguration) -> Void = { _ in },
     _ body: @Sendable (EmbeddedCluster, KafkaClient) async throws -> Result
 ) async throws -> Result {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("causeway-test-\(UUID().uuidString)").path
+    let directory = temporaryPath("cluster")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var configuration = BrokerConfiguration(dataDirectory: directory, nodes: nodes)
     configure(&configuration)
@@ -29,6 +33,19 @@ func withEmbeddedCluster<Result: Sendable>(
             await client.shutdown()
             group.cancelAll()
             throw error
+        }
+    }
+}
+
+/// Runs `body` with two independent embedded clusters, a source and a destination,
+/// and a client for each.
+public func withSourceAndDestination<Result: Sendable>(
+    sourceNodes: Int = 1, destinationNodes: Int = 1,
+    _ body: @Sendable (_ source: EmbeddedCluster, _ sourceClient: KafkaClient, _ destination: EmbeddedCluster, _ destinationClient: KafkaClient) async throws -> Result
+) async throws -> Result {
+    try await withEmbeddedCluster(nodes: sourceNodes) { source, sourceClient in
+        try await withEmbeddedCluster(nodes: destinationNodes) { destination, destinationClient in
+            try await body(source, sourceClient, destination, destinationClient)
         }
     }
 }

@@ -318,15 +318,20 @@ def test_one_byte_per_second(broker, served):
     assert served.ok - rounds_before >= 5, \
         f"well-behaved client did only {served.ok - rounds_before} rounds while the slow one trickled"
     if closed:
+        print("slow client: closed by the broker while trickling")
         return
     try:
         s.sendall(full[trickled:])
     except (BrokenPipeError, ConnectionResetError):
+        print("slow client: closed by the broker while trickling")
         return
     got = read_frame(s)
     if got:  # answered: it must be the right answer
         corr, body = kwire.decode_response(18, 3, got)
         assert (corr, body["ErrorCode"]) == (99, 0)
+    print(f"slow client: {'answered once complete' if got else 'closed without an answer'}; "
+          f"well-behaved rounds meanwhile: {served.ok - rounds_before}, "
+          f"slowest {max(served.latencies) * 1000:.1f} ms")
     s.close()
 
 

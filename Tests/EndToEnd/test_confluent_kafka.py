@@ -138,7 +138,9 @@ def test_idempotent_producer_every_codec_read_back_in_order(broker_factory):
                     assert [h[0] for h in r["headers"]] == ["i", "codec", "empty", "null"], where
                     assert r["headers"][2][1] == "" and r["headers"][3][1] is None, (where, r["headers"])
         # One idempotent producer per codec, in order, each batch in its producer's codec.
-        assert [c for _, c in producers] == CODECS, (p, producers)
+        assert [c for _, c in producers] == CODECS, (
+            f"partition {p}: stored codec per producer, in log order, {[c for _, c in producers]}; "
+            f"the producers used {CODECS}. librdkafka sends a batch uncompressed when it decides the broker lacks the codec (kcat -d feature shows why)")
 
 
 @pytest.mark.timeout(120)

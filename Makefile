@@ -5,18 +5,24 @@
 SWIFT ?= swift
 SHELL := /bin/bash
 DEBIAN_PACKAGES := zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev pkg-config kcat python3-pip
-PYTHON_PACKAGES := confluent-kafka kafka-python aiokafka crc32c
+PYTHON_PACKAGES := confluent-kafka kafka-python aiokafka crc32c cramjam pytest
 
-.PHONY: demo test deps build fuzz bench generate clean
+.PHONY: demo test deps build fuzz bench bench-broker e2e generate clean
 
 ## Build and run the demo (until the mirror engine lands: the CLI's help).
 demo: deps build
 	$(SWIFT) run causeway --help
 
-## Run every test suite.
+## Run every test suite: the Swift tests, then real clients (kcat, confluent-kafka,
+## kafka-python) against the causeway binary.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 -m pytest Tests/EndToEnd -q
+
+## Only the end-to-end tests with real clients.
+e2e: deps build
+	python3 -m pytest Tests/EndToEnd -q
 
 build:
 	$(SWIFT) build
@@ -29,7 +35,7 @@ deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@python3 -c "import confluent_kafka, kafka, aiokafka, crc32c" 2>/dev/null || \
+	@python3 -c "import confluent_kafka, kafka, aiokafka, crc32c, cramjam, pytest" 2>/dev/null || \
 		{ echo "installing Python packages: $(PYTHON_PACKAGES)"; python3 -m pip install -q $(PYTHON_PACKAGES); }
 
 ## Run the libFuzzer targets for FUZZ_SECONDS each (default 60) on the seed corpus.
@@ -39,6 +45,11 @@ fuzz: deps
 ## Micro-benchmarks of the codec (CRC-32C, batch parse/build).
 bench: deps
 	cd Benchmarks && $(SWIFT) run -c release CodecBenchmarks
+
+## Embedded broker produce/fetch MB/s and latency on loopback (release build).
+bench-broker: deps
+	$(SWIFT) build -c release
+	CAUSEWAY_BIN=.build/release/causeway python3 Tests/EndToEnd/bench_broker.py
 
 ## Regenerate the message codecs from ../shared/kafka-protocol/messages.
 generate:

@@ -9,9 +9,9 @@ PYTHON_PACKAGES := confluent-kafka kafka-python aiokafka crc32c cramjam pytest
 
 .PHONY: demo test deps build fuzz bench bench-broker e2e generate clean
 
-## Build and run the demo (until the mirror engine lands: the CLI's help).
+## Build and run the demo: two embedded clusters, a live link, verification, a failover.
 demo: deps build
-	$(SWIFT) run causeway --help
+	$(SWIFT) run causeway demo
 
 ## Run every test suite: the Swift tests, then real clients (kcat, confluent-kafka,
 ## kafka-python) against the causeway binary.
@@ -42,9 +42,9 @@ deps:
 fuzz: deps
 	Scripts/fuzz.sh $${FUZZ_SECONDS:-60}
 
-## Micro-benchmarks of the codec (CRC-32C, batch parse/build).
+## Micro-benchmarks of the codec (CRC-32C, batch parse/build), release build.
 bench: deps
-	cd Benchmarks && $(SWIFT) run -c release CodecBenchmarks
+	$(SWIFT) run -c release causeway bench codec
 
 ## Embedded broker produce/fetch MB/s and latency on loopback (release build).
 bench-broker: deps
@@ -56,4 +56,4 @@ generate:
 	python3 Scripts/generate-messages.py
 
 clean:
-	rm -rf .build Fuzz/.build Benchmarks/.build
+	rm -rf .build Fuzz/.build .build-fuzz-corpus

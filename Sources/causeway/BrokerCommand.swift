@@ -57,13 +57,7 @@ struct BrokerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "causeway.broker")
+        let logger = bootstrapLogging(level: logLevel, label: "causeway.broker")
         let (host, port) = parseListen()!
         var configuration = BrokerConfiguration(dataDirectory: dataDir, nodes: nodes)
         configuration.host = host

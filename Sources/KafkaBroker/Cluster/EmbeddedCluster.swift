@@ -22,12 +22,20 @@ public final class EmbeddedCluster: Service, Sendable {
     private let router: RequestRouter
     private let connections = ConnectionCounter()
     private let logger: Logger
+    private let stopRequests: AsyncStream<Void>
+    private let stopRequester: AsyncStream<Void>.Continuation
 
     private init(core: BrokerCore, listeners: [BrokerListener], logger: Logger) {
         self.core = core
         self.listeners = listeners
         self.router = RequestRouter(core: core)
         self.logger = logger
+        (stopRequests, stopRequester) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    /// Asks `run` to stop as on a graceful shutdown: connections close, logs close cleanly.
+    public func stop() {
+        stopRequester.yield()
     }
 
     public static func bind(
@@ -83,6 +91,10 @@ public final class EmbeddedCluster: Service, Sendable {
                     }
                 }
                 group.addTask { try await self.housekeeping() }
+                group.addTask {
+                    for await _ in self.stopRequests { break }
+                    throw CancellationError()
+                }
             }
         }
     }

@@ -1,0 +1,98 @@
+import Foundation
+import KafkaClient
+import KafkaProtocol
+import NIOCore
+
+/// Writes the demo's traffic to the source: an idempotent producer (sequenced batches)
+/// on `demo.orders`, plain batches on `demo.clicks`, every codec in turn, record
+/// headers, and timestamps from the last hour, the shapes real producers send.
+struct DemoProducer {
+    let client: KafkaClient
+    let records: Int
+    /// The producer spreads its batches over this long, so the link is seen working live.
+    let duration: Duration
+    let batchSize = 50
+
+    /// Records written so far, read by the progress display.
+    final class Progress: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        var count: Int { lock.withLock { value } }
+        func add(_ n: Int) { lock.withLock { value += n } }
+    }
+
+    func run(progress: Progress) async throws {
+        let producerID = try await initProducerID()
+        var sequences: [Int32: Int32] = [:]
+        var written = 0
+        var round = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        let batches = max(1, (records + batchSize - 1) / batchSize)
+        while written < records {
+            // Pace: batch n is due at n/batches of the duration.
+            try await clock.sleep(until: start.advanced(by: duration * (Double(round) / Double(batches))))
+            let idempotent = round % 2 == 0
+            let topic = idempotent ? "demo.orders" : "demo.clicks"
+            let partitions: Int32 = idempotent ? 4 : 3
+            let partition = TopicPartitionID(topic, Int32(round / 2) % partitions)
+            let codec = CompressionCodec.allCases[round % CompressionCodec.allCases.count]
+            let count = min(batchSize, records - written)
+            var builder = RecordBatchBuilder(baseTimestamp: Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000, codec: codec)
+            if idempotent {
+                builder.producerId = producerID
+                builder.producerEpoch = 0
+                builder.baseSequence = sequences[partition.partition, default: 0]
+                sequences[partition.partition, default: 0] += Int32(count)
+            }
+            for index in 0..<count {
+                let number = written + index
+                builder.append(
+                    key: ByteBuffer(string: "\(topic == "demo.orders" ? "order" : "session")-\(number % 997)"),
+                    value: ByteBuffer(string: "{\"n\":\(number),\"codec\":\"\(codec.name)\",\"amount\":\(number % 500).\(number % 100)}"),
+                    headers: [RecordHeader(key: "source", value: ByteBuffer(string: "causeway-demo"))],
+                    timestampDelta: Int64(number % 1000), offsetDelta: Int32(index), attributes: 0)
+            }
+            let batch = try builder.build().bytes
+            let result = try await client.retrying {
+                let outcome = try await client.produce([partition: batch], to: client.leader(of: partition))
+                guard let answer = outcome[partition], answer.error == .none else {
+                    throw KafkaClientError(.broker(outcome[partition]?.error ?? .unknownServerError), topic: topic, partition: partition.partition)
+                }
+                return answer
+            }
+            _ = result
+            written += count
+            progress.add(count)
+            round += 1
+        }
+    }
+
+    private func initProducerID() async throws -> Int64 {
+        let response = try await client.anyConnection().send(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: -1))
+        guard response.errorCode == 0 else {
+            throw KafkaClientError(.broker(KafkaErrorCode(rawValue: response.errorCode)), message: "InitProducerId")
+        }
+        return response.producerId
+    }
+
+    /// A topic whose first half was deleted (DeleteRecords) before the link starts: the
+    /// mirror must bootstrap it at the same log start offset.
+    static func writeTrimmedTopic(_ client: KafkaClient, records: Int) async throws -> Int64 {
+        let partition = TopicPartitionID("demo.archive", 0)
+        var written = 0
+        while written < records {
+            var builder = RecordBatchBuilder(baseTimestamp: Int64(Date().timeIntervalSince1970 * 1000) - 7_200_000, codec: .gzip)
+            for index in 0..<100 {
+                builder.append(
+                    key: ByteBuffer(string: "archive-\(written + index)"), value: ByteBuffer(string: "old event \(written + index)"),
+                    headers: [], timestampDelta: Int64(index), offsetDelta: Int32(index), attributes: 0)
+            }
+            _ = try await client.produce([partition: try builder.build().bytes], to: client.leader(of: partition))
+            written += 100
+        }
+        let logStart = Int64(written / 2)
+        _ = try await client.deleteRecords(before: [partition: logStart])[partition]!.get()
+        return logStart
+    }
+}

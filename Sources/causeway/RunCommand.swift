@@ -1,0 +1,77 @@
+import ArgumentParser
+import Causeway
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `causeway run`: the daemon. Mirrors one link until SIGTERM or SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Mirror a link: keep destination partitions at the same offsets and bytes as the source.",
+        discussion: """
+            Reads the link from --config (see Docs/configuration.md and deploy/examples/). Safe \
+            to kill and restart at any moment: each destination partition's log end is its \
+            checkpoint. Writes the link's status every second to --status-file (default: beside \
+            the store, <store>.status.json) for `causeway status`.
+            """
+    )
+
+    @Option(name: .long, help: "The link configuration (YAML).")
+    var config: String
+
+    @Option(name: .long, help: "Where to write the status file.")
+    var statusFile: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let link = try loadLink(config)
+        let logger = bootstrapLogging(level: logLevel, label: "causeway")
+        let engine = LinkEngine(configuration: link, statusPath: statusFile ?? statusPath(for: link), logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [LinkService(engine: engine)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Runs a link engine as a service: a graceful shutdown cancels it, which stops the
+/// workers; nothing is lost, since the destination log ends are the checkpoints.
+struct LinkService: Service {
+    let engine: LinkEngine
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await engine.run()
+        }
+    }
+}
+
+/// Loads and validates a link file, or exits with every problem listed, one per line.
+func loadLink(_ path: String) throws -> LinkConfiguration {
+    do {
+        return try LinkConfiguration.load(path: path)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        throw ExitCode(64)  // EX_USAGE
+    }
+}
+
+/// The default status file of a link: beside its store.
+func statusPath(for link: LinkConfiguration) -> String {
+    let store = link.store.path
+    let base = store.hasSuffix(".db") ? String(store.dropLast(3)) : store
+    return base + ".status.json"
+}
+
+func bootstrapLogging(level: String, label: String) -> Logger {
+    let level = Logger.Level(rawValue: level) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: label)
+}

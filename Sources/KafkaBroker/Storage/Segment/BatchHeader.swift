@@ -1,3 +1,4 @@
+import KafkaProtocol
 import NIOCore
 
 /// The RecordBatch v2 header fields that storage needs, read straight from the bytes.
@@ -96,22 +97,9 @@ struct BatchHeader: Hashable, Sendable {
         return checksum(of: buffer, at: index, totalSize: totalSize) == stored
     }
 
-    /// CRC-32C (Castagnoli) of bytes 21..end of the batch at `index`, table-driven.
+    /// CRC-32C (Castagnoli) of bytes 21..end of the batch at `index`, with the
+    /// codec's hardware-accelerated implementation.
     static func checksum(of buffer: ByteBuffer, at index: Int, totalSize: Int) -> UInt32 {
-        buffer.withUnsafeReadableBytes { bytes in
-            let start = index - buffer.readerIndex
-            var crc: UInt32 = 0xFFFF_FFFF
-            for position in (start + crcCoveredStart)..<(start + totalSize) {
-                crc = crc32cTable[Int((crc ^ UInt32(bytes[position])) & 0xFF)] ^ (crc >> 8)
-            }
-            return ~crc
-        }
+        CRC32C.checksum(buffer, at: index + crcCoveredStart, length: totalSize - crcCoveredStart) ?? 0
     }
-}
-
-/// Byte-at-a-time lookup table for the reflected CRC-32C polynomial 0x82F63B78.
-private let crc32cTable: [UInt32] = (0..<256).map { byte in
-    var crc = UInt32(byte)
-    for _ in 0..<8 { crc = (crc >> 1) ^ (0x82F6_3B78 & (0 &- (crc & 1))) }
-    return crc
 }

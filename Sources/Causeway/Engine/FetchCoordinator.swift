@@ -35,18 +35,28 @@ final class FetchCoordinator: Sendable {
         var routes: [TopicPartitionID: Int32] = [:]
         var signals: [Int32: AsyncStream<Void>.Continuation] = [:]
         var loops: Set<Int32> = []
+        var cache: FanOutCache
     }
 
     private let source: KafkaClient
     private let tuning: FetchTuning
+    private let counters: LinkCounters
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// New node loops to start, consumed by `run`.
     private let newLoops: AsyncStream<Int32>
     private let newLoopsContinuation: AsyncStream<Int32>.Continuation
 
-    init(source: KafkaClient, tuning: FetchTuning, logger: Logger) {
+    /// - Parameters:
+    ///   - destinations: how many destinations the link writes to; with more than one,
+    ///     fetched chunks are kept (up to `fanOutCacheBytes`) for the others.
+    init(
+        source: KafkaClient, tuning: FetchTuning, destinations: Int, fanOutCacheBytes: Int, counters: LinkCounters,
+        logger: Logger
+    ) {
         self.source = source
+        self.counters = counters
+        self.state = Mutex(State(cache: FanOutCache(destinations: destinations, capacity: fanOutCacheBytes)))
         self.tuning = tuning
         self.logger = logger
         (newLoops, newLoopsContinuation) = AsyncStream.makeStream(of: Int32.self)
@@ -72,22 +82,30 @@ final class FetchCoordinator: Sendable {
             deliver(.failed(from: offset, .unknownServerError))
             return
         }
-        let signal: AsyncStream<Void>.Continuation? = state.withLock { state in
+        enum Next { case served(Delivery), signal(AsyncStream<Void>.Continuation?) }
+        let next: Next = state.withLock { state in
+            if let cached = state.cache.lookup(partition, destination: destination, offset: offset) {
+                return .served(.records(from: offset, cached.0, highWatermark: cached.highWatermark, logStart: cached.logStart))
+            }
             state.demand[partition, default: [:]][destination] = Demand(offset: offset, caughtUp: caughtUp, deliver: deliver)
             state.routes[partition] = node
             if !state.loops.contains(node) {
                 state.loops.insert(node)
                 newLoopsContinuation.yield(node)
-                return nil
+                return .signal(nil)
             }
-            return state.signals[node]
+            return .signal(state.signals[node])
         }
-        signal?.yield()
+        switch next {
+        case .served(let delivery): deliver(delivery)
+        case .signal(let signal): signal?.yield()
+        }
     }
 
     /// Withdraws a destination's demand (the worker stopped).
     func cancel(_ partition: TopicPartitionID, for destination: String) {
         state.withLock { state in
+            state.cache.forget(partition, destination: destination)
             state.demand[partition]?[destination] = nil
             if state.demand[partition]?.isEmpty == true {
                 state.demand[partition] = nil
@@ -162,6 +180,8 @@ final class FetchCoordinator: Sendable {
         _ results: [TopicPartitionID: FetchSessionState.PartitionResult], targets: [TopicPartitionID: FetchSessionState.Target]
     ) {
         var deliveries: [(@Sendable (Delivery) -> Void, Delivery)] = []
+        let received = results.values.reduce(0) { $0 + $1.records.readableBytes }
+        counters.fetchedBytes.add(Int64(received), ordering: .relaxed)
         state.withLock { state in
             for (partition, result) in results {
                 guard let demands = state.demand[partition], let fetchedFrom = targets[partition]?.offset else { continue }
@@ -174,6 +194,9 @@ final class FetchCoordinator: Sendable {
                 if result.records.readableBytes == 0, demands.values.allSatisfy(\.caughtUp), result.highWatermark <= fetchedFrom {
                     continue
                 }
+                state.cache.store(
+                    partition, from: fetchedFrom, records: result.records, highWatermark: result.highWatermark,
+                    logStart: result.logStartOffset)
                 for (destination, demand) in demands {
                     let records = demand.offset == fetchedFrom ? result.records : Self.skip(result.records, before: demand.offset)
                     deliveries.append((demand.deliver, .records(from: demand.offset, records, highWatermark: result.highWatermark, logStart: result.logStartOffset)))

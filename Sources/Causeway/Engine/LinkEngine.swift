@@ -16,6 +16,7 @@ public final class LinkEngine: Sendable {
     private let statusPath: String?
     private let board = StatusBoard()
     private let started = Mutex<Set<String>>([])
+    private let counters = LinkCounters()
 
     /// - Parameter statusPath: where to write the link's status (JSON, every second) for
     ///   `causeway status`; nil writes none.
@@ -30,16 +31,23 @@ public final class LinkEngine: Sendable {
     /// The status of every partition on every destination, now.
     public var status: [PartitionStatus] { board.snapshot }
 
+    /// Record bytes fetched from the source so far. With several destinations each
+    /// source batch is fetched once, so this stays close to the source's size.
+    public var fetchedBytes: Int64 { counters.fetchedBytes.load(ordering: .relaxed) }
+
     /// Mirrors until the task is cancelled.
     public func run() async {
         let source = KafkaClient(configuration: configuration.source.clientConfiguration, logger: logger)
         let destinations = configuration.destinations.map { destination in
             (destination.name, KafkaClient(configuration: destination.cluster.clientConfiguration, logger: logger))
         }
-        let fetches = FetchCoordinator(source: source, tuning: configuration.fetch, logger: logger)
+        let fetches = FetchCoordinator(
+            source: source, tuning: configuration.fetch, destinations: destinations.count,
+            fanOutCacheBytes: configuration.produce.bufferBytes / 2, counters: counters, logger: logger)
         logger.info("link starting: \(configuration.source.bootstrap.map(\.description).joined(separator: ",")) -> \(configuration.destinations.map(\.name).joined(separator: ", "))")
         await withDiscardingTaskGroup { group in
             group.addTask { await fetches.run() }
+
             if let statusPath {
                 group.addTask { await self.writeStatus(to: statusPath) }
             }

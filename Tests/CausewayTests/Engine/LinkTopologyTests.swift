@@ -1,0 +1,110 @@
+import Causeway
+import Foundation
+import KafkaBroker
+import KafkaClient
+import KafkaProtocol
+import Logging
+import NIOCore
+import TestSupport
+import XCTest
+
+/// Fan-out to two destinations, source topics that grow, config sync, and LogAppendTime
+/// source topics.
+final class LinkTopologyTests: XCTestCase {
+    private static func cluster(_ embedded: EmbeddedCluster) -> ClusterConfiguration {
+        ClusterConfiguration(bootstrap: embedded.nodes.map { .init(host: $0.host, port: $0.port) }, clientID: "test", requestTimeout: .seconds(5))
+    }
+
+    func testFanOutFetchesEachBatchOnceAndWritesBoth() async throws {
+        try await withSourceAndDestination { sourceCluster, source, firstCluster, first in
+            try await withEmbeddedCluster { secondCluster, second in
+                _ = try await source.createTopics([NewTopic(name: "f.t", partitions: 4)])
+                var sourceBytes = 0
+                for round in 0..<10 {
+                    for partition in 0..<4 {
+                        let id = TopicPartitionID("f.t", Int32(partition))
+                        let bytes = try LinkEngineTests.batch(count: 20, from: round * 20, codec: CompressionCodec.allCases[round % 5])
+                        sourceBytes += bytes.readableBytes
+                        _ = try await source.produce([id: bytes], to: source.leader(of: id))
+                    }
+                }
+                let link = LinkConfiguration(
+                    name: "fan", source: Self.cluster(sourceCluster),
+                    destinations: [
+                        DestinationConfiguration(name: "one", cluster: Self.cluster(firstCluster)),
+                        DestinationConfiguration(name: "two", cluster: Self.cluster(secondCluster)),
+                    ],
+                    topics: TopicSelection(include: [.prefix("f.")], discoveryInterval: .milliseconds(200)),
+                    fetch: FetchTuning(maxWait: .milliseconds(50)))
+                let engine = LinkEngine(configuration: link)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await engine.run() }
+                    try await LinkEngineTests.waitUntilCaughtUp(engine, partitions: 8, offsets: 2 * 800)
+                    group.cancelAll()
+                }
+                for destination in [first, second] {
+                    let verifier = PartitionVerifier(source: source, destination: destination)
+                    for partition in 0..<4 {
+                        let comparison = try await verifier.compare(TopicPartitionID("f.t", Int32(partition)))
+                        XCTAssertTrue(comparison.isIdentical, "\(comparison.differences)")
+                        XCTAssertEqual(comparison.fidelity, "exact")
+                    }
+                }
+                // Each source byte was fetched about once, not once per destination. (Two
+                // destinations starting at different moments may each ask for the first
+                // batches, hence the margin.)
+                XCTAssertLessThan(engine.fetchedBytes, Int64(Double(sourceBytes) * 1.5), "fetched \(engine.fetchedBytes) for \(sourceBytes) source bytes")
+                XCTAssertGreaterThanOrEqual(engine.fetchedBytes, Int64(sourceBytes))
+            }
+        }
+    }
+
+    func testGrowsPartitionsSyncsConfigsAndMirrorsLogAppendTimeTopics() async throws {
+        try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
+            _ = try await source.createTopics([
+                NewTopic(name: "g.grow", partitions: 2, configs: ["retention.ms": "86400000"]),
+                NewTopic(name: "g.appendtime", partitions: 1, configs: ["message.timestamp.type": "LogAppendTime"]),
+            ])
+            var link = LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "g.")
+            link.configSync.interval = .milliseconds(200)
+            let engine = LinkEngine(configuration: link)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await engine.run() }
+                let appendTime = TopicPartitionID("g.appendtime", 0)
+                for round in 0..<3 {
+                    _ = try await source.produce([appendTime: try LinkEngineTests.batch(count: 5, from: round * 5, codec: .gzip)], to: source.leader(of: appendTime))
+                }
+                try await LinkEngineTests.waitUntilCaughtUp(engine, partitions: 3, offsets: 15)
+
+                // The source grows to 4 partitions and changes a synced config.
+                _ = try await source.createPartitions(["g.grow": 4])
+                try await source.alterTopicConfigs("g.grow", ["retention.ms": "3600000"])
+                let grown = TopicPartitionID("g.grow", 3)
+                _ = try await source.produce([grown: try LinkEngineTests.batch(count: 4, from: 0, codec: .zstd)], to: source.leader(of: grown))
+                try await LinkEngineTests.waitUntilCaughtUp(engine, partitions: 5, offsets: 19)
+
+                let clock = ContinuousClock()
+                let deadline = clock.now.advanced(by: .seconds(20))
+                var retention: String?
+                while clock.now < deadline {
+                    retention = try await destination.describeTopicConfigs("g.grow")["retention.ms"]?.value
+                    if retention == "3600000" { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                XCTAssertEqual(retention, "3600000", "the changed source config reaches the destination")
+                group.cancelAll()
+            }
+            let snapshot = try await destination.refreshMetadata(topics: ["g.grow"])
+            XCTAssertEqual(snapshot.topics["g.grow"]?.partitions.count, 4)
+            let verifier = PartitionVerifier(source: source, destination: destination)
+            let grown = try await verifier.compare(TopicPartitionID("g.grow", 3))
+            XCTAssertTrue(grown.isIdentical, "\(grown.differences)")
+            // LogAppendTime batches arrive as CreateTime with the append time as record
+            // time: the records are identical (timestamps included), the header is not.
+            let appendTime = try await verifier.compare(TopicPartitionID("g.appendtime", 0))
+            XCTAssertTrue(appendTime.isIdentical, "\(appendTime.differences)")
+            XCTAssertEqual(appendTime.fidelity, "records")
+            XCTAssertEqual(appendTime.comparedRecords, 15)
+        }
+    }
+}

@@ -36,7 +36,18 @@ struct PartitionWorker: Sendable {
         var logger = self.logger
         logger[metadataKey: "partition"] = "\(partition)"
         logger[metadataKey: "destination"] = "\(destinationName)"
-        guard let start = await startingPoint(logger: logger) else { return }
+        let start: StartingPoint
+        switch await startingPoint(logger: logger) {
+        case .mirror(let point): start = point
+        case .diverged(let difference):
+            logger.error("DIVERGED before mirroring resumed: \(difference)")
+            status.update(destination: destinationName, partition: partition) { line in
+                line.state = "DIVERGED"
+                line.reason = "found at start-up: \(difference)"
+            }
+            return
+        case nil: return
+        }
         var mirror = PartitionMirror(configuration: mirrorConfiguration)
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         var incoming = events.makeAsyncIterator()
@@ -71,16 +82,31 @@ struct PartitionWorker: Sendable {
         var position: PartitionMirror.StartPosition
     }
 
-    /// The destination log end (the checkpoint) and the source's bounds, retried until
-    /// both clusters answer or the worker is cancelled.
-    private func startingPoint(logger: Logger) async -> StartingPoint? {
+    private enum Start {
+        case mirror(StartingPoint)
+        /// The destination holds something the source does not: never write over it.
+        case diverged(PartitionComparison.Difference)
+    }
+
+    /// The destination log end (the checkpoint, once settled) and the source's bounds,
+    /// after finishing an interrupted bootstrap and checking the destination's tail
+    /// against the source; retried until both clusters answer or the worker is cancelled.
+    private func startingPoint(logger: Logger) async -> Start? {
         var attempt = 0
         let backoff = RetryBackoff(base: .milliseconds(200), maximum: .seconds(5))
+        let checks = StartupChecks(partition: partition, source: source, destination: destination, logger: logger)
         while !Task.isCancelled {
             do {
-                let destinationEnd = try await destination.listOffsets([partition: .latest])[partition]!.get().offset
+                let destinationEnd = try await checks.settledLogEnd()
                 let sourceStart = try await source.listOffsets([partition: .earliest])[partition]!.get().offset
                 let sourceEnd = try await source.listOffsets([partition: .latest])[partition]!.get().offset
+                let destinationStart = try await checks.finishInterruptedBootstrap(
+                    destinationLogEnd: destinationEnd, sourceLogStart: sourceStart)
+                if destinationEnd <= sourceEnd,
+                    let difference = try await checks.tailDivergence(destinationLogStart: destinationStart, destinationLogEnd: destinationEnd)
+                {
+                    return .diverged(difference)
+                }
                 var position = PartitionMirror.StartPosition.earliest
                 switch startPosition {
                 case .earliest: position = .earliest
@@ -89,8 +115,8 @@ struct PartitionWorker: Sendable {
                     let found = try await source.listOffsets([partition: .timestamp(milliseconds)])[partition]!.get().offset
                     position = .offset(found < 0 ? sourceEnd : found)
                 }
-                return StartingPoint(
-                    destinationLogEnd: destinationEnd, sourceLogStart: sourceStart, sourceHighWatermark: sourceEnd, position: position)
+                return .mirror(StartingPoint(
+                    destinationLogEnd: destinationEnd, sourceLogStart: sourceStart, sourceHighWatermark: sourceEnd, position: position))
             } catch {
                 attempt += 1
                 if attempt == 1 || attempt % 10 == 0 { logger.warning("cannot read partition offsets yet: \(error)") }
@@ -175,7 +201,10 @@ struct PartitionWorker: Sendable {
             group.addTask {
                 if delay > .zero { try? await Task.sleep(for: delay) }
                 do {
-                    let logEnd = try await destination.listOffsets([partition: .latest])[partition]!.get().offset
+                    // After a failed Produce the request may still land: wait for the log
+                    // end to settle before the mirror decides what to resend.
+                    let checks = StartupChecks(partition: partition, source: source, destination: destination, logger: logger)
+                    let logEnd = try await checks.settledLogEnd()
                     sink.yield(.logEndRead(.success(logEnd)))
                 } catch let error as KafkaClientError {
                     sink.yield(.logEndRead(.failure(error)))

@@ -27,7 +27,9 @@ public struct PartitionVerifier: Sendable {
         self.destination = destination
     }
 
-    public func compare(_ partition: TopicPartitionID) async throws -> PartitionComparison {
+    /// Compares the partition from the source's log start, or from `start` if it is later
+    /// (to check only the tail of a long partition).
+    public func compare(_ partition: TopicPartitionID, from start: Int64? = nil) async throws -> PartitionComparison {
         var comparison = PartitionComparison(partition: partition)
         let (sourceStart, sourceEnd) = try await bounds(of: partition, on: source)
         let (destinationStart, destinationEnd) = try await bounds(of: partition, on: destination)
@@ -36,8 +38,8 @@ public struct PartitionVerifier: Sendable {
         comparison.destinationLogStart = destinationStart
         comparison.destinationHighWatermark = destinationEnd
 
-        var position = sourceStart
-        if destinationStart > sourceStart {
+        var position = max(sourceStart, start ?? sourceStart)
+        if start == nil, destinationStart > sourceStart {
             let lost = min(destinationStart, sourceEnd) - sourceStart
             for offset in sourceStart..<(sourceStart + min(lost, Int64(PartitionVerifier.maximumReportedDifferences))) {
                 comparison.record(.init(offset: offset, kind: .missing, detail: "below the destination's log start \(destinationStart)"))

@@ -224,7 +224,8 @@ def compare_clusters(src: str, dst: str, topics: list[str], timeout: float = 240
     """Runs compare_clusters.py on the named topics (same names on both sides: Causeway
     never renames, and the script's --prefix is a *destination rename* prefix, not a
     filter). Returns (exit status, JSON summary or None, full output)."""
-    args = [sys.executable, str(COMPARE), src, dst, "--json"]
+    # The script takes one host:port per cluster (it finds the other nodes in Metadata).
+    args = [sys.executable, str(COMPARE), src.split(",")[0], dst.split(",")[0], "--json"]
     for t in topics:
         args += ["--topic", t]
     p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)

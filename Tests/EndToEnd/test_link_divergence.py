@@ -131,11 +131,21 @@ def test_foreign_write_diverges_one_partition_only(broker_factory, link_factory,
     rc, summary, output = compare_clusters(src.bootstrap, dst.bootstrap, [OTHER])
     print(output)
     assert rc == 0 and summary["exact"] > 0 and summary["records"] == 0, output
-    d_end = Offsets(dst.bootstrap).read([TOPIC])[(TOPIC, VICTIM)][1]
-    assert d_end == at + 1, f"the destination {TOPIC}/{VICTIM} ends at {d_end}: the mirror wrote past the divergence"
+    # With one Produce in flight, exactly one source batch (the one whose acknowledgement
+    # revealed the foreign record) sits on the destination after it, one offset late;
+    # nothing was written after that.
     batches, _ = fetch_all_batches(dst, TOPIC, VICTIM, start=at)
-    recs = [r for b in batches for r in (b.get("records") or [])]
-    assert recs and recs[0]["key"] in (b"intruder", "intruder"), recs[:1]
+    assert batches[0]["baseOffset"] == at and batches[0]["lastOffsetDelta"] == 0, batches[0]
+    recs = batches[0].get("records") or []
+    assert recs and recs[0]["key"] == b"intruder".hex(), batches[0]
+    after = batches[1:]
+    src_batches, _ = fetch_all_batches(src, TOPIC, VICTIM, start=at)
+    assert len(after) == 1, (f"{len(after)} batches written after the foreign record at {at}: "
+                             f"{[(b['baseOffset'], b['recordCount']) for b in after]}")
+    assert after[0]["baseOffset"] == at + 1 and src_batches[0]["baseOffset"] == at, (after[0], src_batches[0])
+    assert bytes.fromhex(after[0]["raw"])[21:] == bytes.fromhex(src_batches[0]["raw"])[21:]
+    d_end = Offsets(dst.bootstrap).read([TOPIC])[(TOPIC, VICTIM)][1]
+    assert d_end == at + 1 + after[0]["recordCount"], d_end
     print(f"total {time.monotonic() - t0:.1f}s")
 
 
@@ -145,6 +155,8 @@ def test_divergence_survives_a_restart(broker_factory, link_factory, tmp_path):
     same offset (the store holds partition states, DESIGN "Parts"/Docs store), not
     resume from the destination's log end, which now includes the foreign record."""
     src, dst, config, link, at, line = setup_diverged(broker_factory, link_factory, tmp_path)
+    time.sleep(1)
+    end_before = Offsets(dst.bootstrap).read([TOPIC])[(TOPIC, VICTIM)][1]
     assert link.stop() == 0, link.log_tail()
     link.start()
     produce_source(src.bootstrap, "c")
@@ -159,9 +171,10 @@ def test_divergence_survives_a_restart(broker_factory, link_factory, tmp_path):
     table = status_table(config)
     d_end = Offsets(dst.bootstrap).read([TOPIC])[(TOPIC, VICTIM)][1]
     rc, summary, output = compare_clusters(src.bootstrap, dst.bootstrap, [TOPIC])
-    evidence = (f"after a restart, {TOPIC}/{VICTIM} (foreign record at {at}):\n{json.dumps(victim, indent=1)}\n"
+    evidence = (f"after a restart, {TOPIC}/{VICTIM} (foreign record at {at}, destination end {end_before} "
+                f"before the restart):\n{json.dumps(victim, indent=1)}\n"
                 f"{table}\ndestination log end {d_end}\n{output}")
     print(evidence)
     assert victim["state"] == "DIVERGED", evidence
     assert victim["reason"] and re.search(rf"\b{at}\b", victim["reason"]), evidence
-    assert d_end == at + 1, evidence
+    assert d_end == end_before, f"the destination grew from {end_before} to {d_end}\n{evidence}"

@@ -218,6 +218,20 @@ class Offsets:
         return {k: (v[0], v[1]) for k, v in out.items()}
 
 
+def topic_configs(bootstrap: str, topic: str) -> dict[str, str]:
+    """DescribeConfigs v4 of one topic: {name: value}."""
+    h, p = bootstrap.split(",")[0].rsplit(":", 1)
+    c = kwire.Conn(h, int(p), timeout=30)
+    try:
+        _, _, d = c.call(32, 4, {"Resources": [{"ResourceType": 2, "ResourceName": topic, "ConfigurationKeys": None}],
+                                 "IncludeSynonyms": False, "IncludeDocumentation": False})
+    finally:
+        c.close()
+    r = d["Results"][0]
+    assert r["ErrorCode"] == 0, (topic, kwire.err(r["ErrorCode"]), r.get("ErrorMessage"))
+    return {x["Name"]: x["Value"] for x in r["Configs"]}
+
+
 # -- the independent comparison --------------------------------------------------------
 
 def compare_clusters(src: str, dst: str, topics: list[str], timeout: float = 240):
@@ -235,9 +249,10 @@ def compare_clusters(src: str, dst: str, topics: list[str], timeout: float = 240
     return p.returncode, summary, f"$ python3 {cmd}\n(exit {p.returncode})\n{p.stdout}{p.stderr}"
 
 
-def source_batch_census(bootstrap: str, offsets: dict[tuple[str, int], tuple[int, int]]):
+def source_batch_census(bootstrap: str, offsets: dict[tuple[str, int], tuple[int, int]], kinds: dict | None = None):
     """(data batches, records in them) on the source from each partition's log start,
-    counted from raw Fetch headers: what compare_clusters.py should find byte-identical."""
+    counted from raw Fetch headers: what compare_clusters.py should find byte-identical.
+    When `kinds` is given, it receives batch counts per (codec, "idempotent"|"plain")."""
     h, p = bootstrap.split(",")[0].rsplit(":", 1)
     boot = kwire.Conn(h, int(p), timeout=30)
     try:
@@ -265,6 +280,8 @@ def source_batch_census(bootstrap: str, offsets: dict[tuple[str, int], tuple[int
                 q = d["Responses"][0]["Partitions"][0]
                 assert q["ErrorCode"] == 0, (topic, part, off, kwire.err(q["ErrorCode"]))
                 raw = q["Records"] or b""
+                if isinstance(raw, str):  # kwire returns bytes fields as hex
+                    raw = bytes.fromhex(raw)
                 pos, progressed = 0, False
                 while pos + 61 <= len(raw):
                     base, length = int.from_bytes(raw[pos:pos + 8], "big", signed=True), \
@@ -273,6 +290,11 @@ def source_batch_census(bootstrap: str, offsets: dict[tuple[str, int], tuple[int
                         break
                     last = base + int.from_bytes(raw[pos + 23:pos + 27], "big", signed=True)
                     if last >= off:
+                        if kinds is not None:
+                            codec = CODECS[raw[pos + 22] & 7]
+                            pid = int.from_bytes(raw[pos + 43:pos + 51], "big", signed=True)
+                            key = (codec, "plain" if pid < 0 else "idempotent")
+                            kinds[key] = kinds.get(key, 0) + 1
                         batches += 1
                         records += int.from_bytes(raw[pos + 57:pos + 61], "big", signed=True)
                         off = last + 1
@@ -347,7 +369,8 @@ def ck_produce(bootstrap: str, topic: str, codec: str, count: int, tag: str, ide
                timeout: float = 120, partitions: int | None = None):
     """confluent-kafka: plain (enable.idempotence=false) or idempotent acks=all, with linger."""
     from confluent_kafka import Producer
-    conf = {"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 20,
+    # Batches of up to 300 records: more, smaller batches than kcat's.
+    conf = {"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 10, "batch.num.messages": 300,
             "enable.idempotence": idempotent, "queue.buffering.max.messages": 1000000}
     if idempotent:
         conf["acks"] = "all"

@@ -25,7 +25,8 @@ import time
 import pytest
 
 from link_support import (CODECS, KCAT, Offsets, ck_produce, compare_clusters, delete_records, kcat_produce,
-                          source_batch_census, status_json, status_table, wait_caught_up, write_link_config)
+                          source_batch_census, status_json, status_table, topic_configs, wait_caught_up,
+                          write_link_config)
 from support import create_topic
 
 pytestmark = pytest.mark.skipif(KCAT is None, reason="kcat is not installed (Debian package kcat)")
@@ -141,8 +142,20 @@ def test_link_mirrors_every_offset_and_byte(broker_factory, link_factory, tmp_pa
     mismatched = {k: (s_off[k], d_off.get(k)) for k in s_off if s_off[k] != d_off.get(k)}
     assert not mismatched, f"(log start, log end) source vs destination differ: {mismatched}"
 
+    # The mirror topics were created as the design says (Docs/configuration.md "Never synced").
+    for t in TOPICS:
+        cfg = topic_configs(dst.bootstrap, t)
+        assert cfg.get("compression.type") == "producer", (t, cfg.get("compression.type"))
+        assert cfg.get("message.timestamp.type") == "CreateTime", (t, cfg.get("message.timestamp.type"))
+        assert cfg.get("message.timestamp.after.max.ms") == str(2**63 - 1), (t, cfg.get("message.timestamp.after.max.ms"))
+        assert cfg.get("message.timestamp.before.max.ms") == str(2**63 - 1), (t, cfg.get("message.timestamp.before.max.ms"))
+
     # The independent checker.
-    batches, records = source_batch_census(src.bootstrap, s_off)
+    kinds: dict = {}
+    batches, records = source_batch_census(src.bootstrap, s_off, kinds)
+    print(f"source batches by (codec, producer): {dict(sorted(kinds.items()))}")
+    assert set(kinds) == {(c, k) for c in CODECS for k in ("plain", "idempotent")}, \
+        f"the load did not produce every codec from both producer kinds: {sorted(kinds)}"
     t_cmp = time.monotonic()
     rc, summary, output = compare_clusters(src.bootstrap, dst.bootstrap, TOPICS)
     print(output)

@@ -135,7 +135,11 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(broker_factory, 
     differ = {k: (s_off[k], d_off.get(k)) for k in s_off if s_off[k] != d_off.get(k)}
     assert not differ, f"seed {seed}, kills {kills}: (log start, log end) source vs destination: {differ}"
 
-    batches, records = source_batch_census(src.bootstrap, s_off)
+    kinds: dict = {}
+    batches, records = source_batch_census(src.bootstrap, s_off, kinds)
+    print(f"source batches by (codec, producer): {dict(sorted(kinds.items()))}")
+    assert set(kinds) == {(c, k) for c in CODECS for k in ("plain", "idempotent")}, \
+        f"the load did not produce every codec from both producer kinds: {sorted(kinds)}"
     rc, summary, output = compare_clusters(src.bootstrap, dst.bootstrap, TOPICS)
     print(output)
     assert summary is not None and rc == 0, f"seed {seed}, kills {kills}\n{output}"

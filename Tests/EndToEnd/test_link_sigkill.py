@@ -20,6 +20,7 @@ import pytest
 
 from link_support import (CODECS, KCAT, Offsets, ck_produce, compare_clusters, delete_records, kcat_produce,
                           source_batch_census, status_json, status_table, wait_caught_up, write_link_config)
+from broker_process import wait_until
 from support import create_topic
 
 pytestmark = pytest.mark.skipif(KCAT is None, reason="kcat is not installed (Debian package kcat)")
@@ -150,3 +151,66 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(broker_factory, 
 
     assert link.stop() == 0, link.log_tail()
     print(f"{len(link.runs)} daemon runs; total {time.monotonic() - t0:.1f}s")
+
+
+BOOTSTRAP_DELAYS = [x / 100 for x in range(10, 100, 5)]  # 0.10 .. 0.95 s
+
+
+@pytest.mark.timeout(240)
+def test_sigkill_during_bootstrap_keeps_the_log_start(broker_factory, link_factory, tmp_path):
+    """A new mirror of a source partition whose log start is N > 0 writes N filler
+    offsets, then DeleteRecords(N) on the destination (DESIGN table, row 2). A kill
+    anywhere in that sequence must still end with the destination starting at N.
+
+    Deterministic sweep instead of luck: for each delay d in BOOTSTRAP_DELAYS, a fresh
+    topic (source log start N = 20,000, 100 records after it) gets its first daemon
+    start, SIGKILL after d seconds, a restart, and must end with the destination's
+    (log start, log end) equal to the source's and the partition MIRRORING."""
+    src = broker_factory(name="src")
+    dst = broker_factory(name="dst")
+    config = write_link_config(tmp_path / "link.yaml", name="bootkill", source=src.bootstrap,
+                               destination=dst.bootstrap, prefix="bk.", store=tmp_path / "bootkill.db")
+    from link_support import LinkProcess
+    link = None
+    results, wrong = [], []
+    for i, delay in enumerate(BOOTSTRAP_DELAYS):
+        topic = f"bk.t{i}"
+        create_topic(src, topic, partitions=1)
+        kcat_produce(src.bootstrap, topic, "lz4", 20_100, topic)
+        delete_records(src.bootstrap, topic, {0: 20_000})
+        if link is None:
+            link = link_factory(config)
+        else:
+            link.start()
+        time.sleep(delay)
+        link.kill9()
+        link.start()
+        s = Offsets(src.bootstrap).read([topic])[(topic, 0)]
+
+        def settled():
+            d = Offsets(dst.bootstrap).read([topic]).get((topic, 0))
+            st = status_json(config)
+            if st is None or st.get("processID") != link.pid:
+                return None
+            line = next((p for p in st["partitions"] if p["topic"] == topic), None)
+            if line is None or line["state"] in ("STARTING", "BOOTSTRAPPING"):
+                return None
+            if line["state"] == "MIRRORING" and d != s:
+                return None  # still catching up, or never going to: the deadline decides
+            return d, line
+
+        try:
+            d, line = wait_until(settled, 15, f"{topic} settled", interval=0.3)
+        except TimeoutError:
+            d = Offsets(dst.bootstrap).read([topic]).get((topic, 0))
+            st = status_json(config) or {}
+            line = next((p for p in st.get("partitions", []) if p["topic"] == topic), None)
+        results.append((delay, s, d, line and line["state"], line and line.get("reason")))
+        print(f"kill after {delay:.2f}s: source (start, end) {s}, destination {d}, "
+              f"{line and line['state']} {line and line.get('reason') or ''}")
+        if d != s or not line or line["state"] != "MIRRORING":
+            wrong.append(results[-1])
+        assert link.stop() == 0, link.log_tail()
+    assert not wrong, ("kills during the bootstrap of a trimmed partition left the destination unlike the source "
+                       "(delay, source (log start, log end), destination (log start, log end), state, reason):\n"
+                       + "\n".join(map(str, wrong)))

@@ -69,7 +69,8 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.failed:
         for broker in item.stash.get(BROKERS, []):
-            report.sections.append((f"broker {broker.name} stderr ({report.when})", broker.report()))
+            kind = "causeway run" if hasattr(broker, "config") else "broker"
+            report.sections.append((f"{kind} {broker.name} stderr ({report.when})", broker.report()))
 
 
 # -- fixtures -----------------------------------------------------------------------

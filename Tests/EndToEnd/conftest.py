@@ -69,7 +69,8 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.failed:
         for broker in item.stash.get(BROKERS, []):
-            report.sections.append((f"broker {broker.name} stderr ({report.when})", broker.report()))
+            kind = "causeway run" if hasattr(broker, "config") else "broker"
+            report.sections.append((f"{kind} {broker.name} stderr ({report.when})", broker.report()))
 
 
 # -- fixtures -----------------------------------------------------------------------
@@ -118,3 +119,32 @@ def multi_node_broker(broker_factory):
 def flush_broker(broker_factory):
     """One node with --flush-every-write (fsync before every acknowledgement)."""
     return broker_factory(flush_every_write=True)
+
+
+@pytest.fixture
+def link_factory(request, tmp_path, broker_factory):
+    """start(config, **options) -> a running `causeway run --config config` daemon
+    (link_support.LinkProcess); it can be kill9()ed and start()ed again. Teardown sends
+    SIGTERM and fails the test if the daemon does not exit within the stop deadline.
+    Its stderr (last runs) is attached to a failure report like a broker's. Depends on
+    broker_factory so that daemons stop before the brokers they talk to."""
+    from link_support import LinkProcess
+
+    started: list = []
+
+    def start(config, **options):
+        link = LinkProcess(config, tmp_path / "logs", name=options.pop("name", f"link{len(started) + 1}"),
+                           **options)
+        started.append(link)
+        register(request, link)
+        return link.start()
+
+    yield start
+    hung = []
+    for link in started:
+        was_running = link.alive()
+        link.stop()
+        if was_running and link.runs[-1]["exit"] == "SIGKILL after SIGTERM timeout":
+            hung.append(link.name)
+    if hung:
+        pytest.fail(f"causeway run {hung} did not exit within {STOP_TIMEOUT}s of SIGTERM")

@@ -56,7 +56,8 @@ struct PartitionWorker: Sendable {
             var failures = 0
             var actions = mirror.started(
                 destinationLogEnd: start.destinationLogEnd, sourceLogStart: start.sourceLogStart,
-                sourceHighWatermark: start.sourceHighWatermark, startPosition: start.position)
+                sourceHighWatermark: start.sourceHighWatermark, startPosition: start.position,
+                resumingBootstrap: start.resumingBootstrap)
             publish(mirror, &tracker)
             while true {
                 for action in actions {
@@ -80,6 +81,7 @@ struct PartitionWorker: Sendable {
         var sourceLogStart: Int64
         var sourceHighWatermark: Int64
         var position: PartitionMirror.StartPosition
+        var resumingBootstrap: Bool
     }
 
     private enum Start {
@@ -100,9 +102,9 @@ struct PartitionWorker: Sendable {
                 let destinationEnd = try await checks.settledLogEnd()
                 let sourceStart = try await source.listOffsets([partition: .earliest])[partition]!.get().offset
                 let sourceEnd = try await source.listOffsets([partition: .latest])[partition]!.get().offset
-                let destinationStart = try await checks.finishInterruptedBootstrap(
+                let bootstrap = try await checks.finishInterruptedBootstrap(
                     destinationLogEnd: destinationEnd, sourceLogStart: sourceStart)
-                if destinationEnd <= sourceEnd,
+                if case .none(let destinationStart) = bootstrap, destinationEnd <= sourceEnd,
                     let difference = try await checks.tailDivergence(destinationLogStart: destinationStart, destinationLogEnd: destinationEnd)
                 {
                     return .diverged(difference)
@@ -116,7 +118,8 @@ struct PartitionWorker: Sendable {
                     position = .offset(found < 0 ? sourceEnd : found)
                 }
                 return .mirror(StartingPoint(
-                    destinationLogEnd: destinationEnd, sourceLogStart: sourceStart, sourceHighWatermark: sourceEnd, position: position))
+                    destinationLogEnd: destinationEnd, sourceLogStart: sourceStart, sourceHighWatermark: sourceEnd, position: position,
+                    resumingBootstrap: bootstrap == .fillersIncomplete))
             } catch {
                 attempt += 1
                 if attempt == 1 || attempt % 10 == 0 { logger.warning("cannot read partition offsets yet: \(error)") }

@@ -33,42 +33,63 @@ struct StartupChecks: Sendable {
         return previous
     }
 
-    /// Finishes a bootstrap that a crash interrupted: if the destination still begins
-    /// with filler records below the source's log start (written before DeleteRecords
-    /// could run), moves its log start up to the source's. Returns the destination log
-    /// start afterwards.
-    func finishInterruptedBootstrap(destinationLogEnd: Int64, sourceLogStart: Int64) async throws -> Int64 {
+    /// What a crash may have left of a bootstrap.
+    enum BootstrapState: Equatable {
+        /// No bootstrap left unfinished; the destination's log start.
+        case none(logStart: Int64)
+        /// The fillers stop short of the source's log start: the mirror carries on.
+        case fillersIncomplete
+    }
+
+    /// Finishes a bootstrap that a crash interrupted. A destination that still begins
+    /// with filler records below the source's log start was being bootstrapped: if its
+    /// data already reaches the source's log start, only DeleteRecords was missing and
+    /// it is done now; if not, the mirror must resume writing fillers.
+    func finishInterruptedBootstrap(destinationLogEnd: Int64, sourceLogStart: Int64) async throws -> BootstrapState {
         let destinationStart = try await destination.listOffsets([partition: .earliest])[partition]!.get().offset
-        guard destinationStart < sourceLogStart, destinationStart < destinationLogEnd else { return destinationStart }
+        guard destinationStart < sourceLogStart, destinationStart < destinationLogEnd else { return .none(logStart: destinationStart) }
         var cursor = BatchCursor(client: destination, partition: partition, end: destinationLogEnd)
         guard let first = try await cursor.batch(at: destinationStart), !first.isControl,
             try ComparableRecord.records(of: first).allSatisfy(\.isFiller)
-        else { return destinationStart }
-        let target = min(sourceLogStart, destinationLogEnd)
-        logger.notice("finishing an interrupted bootstrap: DeleteRecords up to \(target) (fillers from \(destinationStart))")
-        return try await destination.deleteRecords(before: [partition: target])[partition]!.get()
+        else { return .none(logStart: destinationStart) }
+        guard destinationLogEnd >= sourceLogStart else {
+            logger.notice("resuming an interrupted bootstrap: fillers reach \(destinationLogEnd), the source starts at \(sourceLogStart)")
+            return .fillersIncomplete
+        }
+        logger.notice("finishing an interrupted bootstrap: DeleteRecords up to \(sourceLogStart) (fillers from \(destinationStart))")
+        let logStart = try await destination.deleteRecords(before: [partition: sourceLogStart])[partition]!.get()
+        return .none(logStart: logStart)
     }
+
+    /// How far back from the tail a divergence is traced to its first offset.
+    static let maximumBatchesTracedBack = 64
 
     /// Compares the destination's last batch with the source: a record someone else
     /// wrote (while the daemon was down, or before a restart that would otherwise forget
-    /// a DIVERGED state) shows up there. Returns the divergence, or nil.
+    /// a DIVERGED state) shows up there. If it differs, earlier batches are compared too,
+    /// walking back until one matches, so the divergence is reported at its first offset.
+    /// Returns the divergence, or nil.
     func tailDivergence(destinationLogStart: Int64, destinationLogEnd: Int64) async throws -> PartitionComparison.Difference? {
-        guard destinationLogEnd > destinationLogStart else { return nil }
-        var cursor = BatchCursor(client: destination, partition: partition, end: destinationLogEnd)
-        guard let last = try await lastBatch(&cursor, logStart: destinationLogStart, logEnd: destinationLogEnd) else { return nil }
-        let comparison = try await PartitionVerifier(source: source, destination: destination)
-            .compare(partition, from: max(last.baseOffset, destinationLogStart))
-        return comparison.differences.first { difference in
-            switch difference.kind {
-            case .mismatch, .extra: return difference.offset < destinationLogEnd && difference.offset < comparison.sourceHighWatermark
-            case .missing: return false  // the source being ahead is lag, not divergence
+        var end = destinationLogEnd
+        var found: PartitionComparison.Difference?
+        for _ in 0..<Self.maximumBatchesTracedBack where end > destinationLogStart {
+            // The batch holding offset end - 1: fetching from there returns it whole.
+            var cursor = BatchCursor(client: destination, partition: partition, end: end)
+            guard let batch = try await cursor.batch(at: end - 1) else { break }
+            let start = max(batch.baseOffset, destinationLogStart)
+            let comparison = try await PartitionVerifier(source: source, destination: destination)
+                .compare(partition, from: start, to: end)
+            let difference = comparison.differences.first { difference in
+                switch difference.kind {
+                case .mismatch, .extra: return difference.offset < comparison.sourceHighWatermark
+                case .missing: return false  // the source being ahead is lag, not divergence
+                }
             }
+            guard let difference else { break }
+            found = difference
+            end = start
         }
-    }
-
-    private func lastBatch(_ cursor: inout BatchCursor, logStart: Int64, logEnd: Int64) async throws -> RecordBatch? {
-        // The batch holding the last offset: fetching from logEnd - 1 returns it whole.
-        try await cursor.batch(at: max(logStart, logEnd - 1))
+        return found
     }
 
     private func logEnd() async throws -> Int64 {

@@ -99,9 +99,12 @@ public struct PartitionMirror: Sendable {
     ///   - sourceLogStart: ListOffsets earliest on the source.
     ///   - sourceHighWatermark: ListOffsets latest on the source.
     ///   - startPosition: where to begin when the destination is empty (log end 0).
+    ///   - resumingBootstrap: the destination holds only the bootstrap fillers of an
+    ///     earlier run that stopped before reaching the start position: carry the
+    ///     bootstrap on from its log end (more fillers, then DeleteRecords).
     public mutating func started(
         destinationLogEnd: Int64, sourceLogStart: Int64, sourceHighWatermark: Int64,
-        startPosition: StartPosition = .earliest
+        startPosition: StartPosition = .earliest, resumingBootstrap: Bool = false
     ) -> [Action] {
         guard case .idle = phase else { return [] }
         phase = .running
@@ -117,14 +120,14 @@ public struct PartitionMirror: Sendable {
                     reason: .destinationAheadOfSource(
                         destinationLogEnd: destinationLogEnd, sourceHighWatermark: sourceHighWatermark)))
         }
-        if destinationLogEnd == 0 {
+        if destinationLogEnd == 0 || resumingBootstrap {
             let start: Int64 =
                 switch startPosition {
                 case .earliest: sourceLogStart
                 case .latest: sourceHighWatermark
                 case .offset(let offset): min(max(offset, sourceLogStart), sourceHighWatermark)
                 }
-            if start > 0 {
+            if start > destinationLogEnd {
                 // Bootstrap: fillers below `start`, then DeleteRecords(start).
                 deleteRecordsBefore = start
                 frontGap = FrontGap(until: start, reason: .bootstrap)

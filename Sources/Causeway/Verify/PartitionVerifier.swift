@@ -27,9 +27,9 @@ public struct PartitionVerifier: Sendable {
         self.destination = destination
     }
 
-    /// Compares the partition from the source's log start, or from `start` if it is later
-    /// (to check only the tail of a long partition).
-    public func compare(_ partition: TopicPartitionID, from start: Int64? = nil) async throws -> PartitionComparison {
+    /// Compares the partition from the source's log start, or from `start` if it is later,
+    /// up to the end, or to `stop` (to check one stretch of a long partition).
+    public func compare(_ partition: TopicPartitionID, from start: Int64? = nil, to stop: Int64? = nil) async throws -> PartitionComparison {
         var comparison = PartitionComparison(partition: partition)
         let (sourceStart, sourceEnd) = try await bounds(of: partition, on: source)
         let (destinationStart, destinationEnd) = try await bounds(of: partition, on: destination)
@@ -49,7 +49,7 @@ public struct PartitionVerifier: Sendable {
         }
         var sourceCursor = BatchCursor(client: source, partition: partition, end: sourceEnd)
         var destinationCursor = BatchCursor(client: destination, partition: partition, end: max(destinationEnd, sourceEnd))
-        let end = min(sourceEnd, destinationEnd)
+        let end = min(sourceEnd, destinationEnd, stop ?? Int64.max)
         var rewrittenSourceBatches = Set<Int64>()
         while position < end {
             guard let sourceBatch = try await sourceCursor.batch(at: position) else { break }
@@ -71,6 +71,7 @@ public struct PartitionVerifier: Sendable {
             position = stop
         }
         comparison.recordIdenticalBatches = rewrittenSourceBatches.count
+        if stop != nil { return comparison }  // a stretch: what lies past it is not this call's business
         if position < sourceEnd {
             let lacking = sourceEnd - position
             comparison.record(.init(offset: position, kind: .missing, detail: "\(lacking) offset(s) up to \(sourceEnd) not on the destination"))

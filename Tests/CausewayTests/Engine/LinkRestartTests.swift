@@ -43,7 +43,17 @@ final class LinkRestartTests: XCTestCase {
         }
     }
 
-    func testFinishesABootstrapThatACrashInterrupted() async throws {
+    func testFinishesABootstrapThatACrashInterruptedBeforeDeleteRecords() async throws {
+        try await Self.interruptedBootstrap(fillersUpTo: 20)
+    }
+
+    func testResumesABootstrapThatACrashInterruptedMidFillers() async throws {
+        try await Self.interruptedBootstrap(fillersUpTo: 12)
+    }
+
+    /// A previous daemon created the mirror topic and wrote bootstrap fillers up to
+    /// `fillersUpTo` (the source starts at 20), then died.
+    private static func interruptedBootstrap(fillersUpTo fillerEnd: Int64) async throws {
         try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
             _ = try await source.createTopics([NewTopic(name: "y.t", partitions: 1)])
             let id = TopicPartitionID("y.t", 0)
@@ -51,11 +61,9 @@ final class LinkRestartTests: XCTestCase {
                 _ = try await source.produce([id: try LinkEngineTests.batch(count: 10, from: round * 10, codec: .gzip)], to: source.leader(of: id))
             }
             _ = try await source.deleteRecords(before: [id: 20])
-            // A previous daemon created the mirror topic, wrote the bootstrap fillers and the
-            // first real batch, then died before DeleteRecords.
             let link = LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "y.")
             _ = try await destination.createTopics([NewTopic(name: "y.t", partitions: 1, configs: ["compression.type": "producer", "message.timestamp.type": "CreateTime"])])
-            for plan in try FillerBatches.make(from: 0, to: 20, reason: .bootstrap) {
+            for plan in try FillerBatches.make(from: 0, to: fillerEnd, reason: .bootstrap, maxRecordsPerBatch: 5) {
                 var bytes = plan.batch.bytes
                 bytes.setRecordBatchBaseOffset(0, at: bytes.readerIndex)
                 _ = try await destination.produce([id: bytes], to: destination.leader(of: id))
@@ -70,6 +78,7 @@ final class LinkRestartTests: XCTestCase {
             XCTAssertEqual(startAfter, 20)
             let comparison = try await PartitionVerifier(source: source, destination: destination).compare(id)
             XCTAssertTrue(comparison.isIdentical, "\(comparison.differences)")
+            XCTAssertEqual(comparison.fidelity, "exact")
         }
     }
 }

@@ -112,9 +112,9 @@ final class CompactedLogFixture {
         return result
     }
 
-    /// Every record of the log: (offset, key, value, timestamp).
+    /// Every data record of the log (a consumer skips control batches).
     func readRecords() throws -> [Written] {
-        try readBatches().flatMap { batch in
+        try readBatches().filter { !$0.isControl }.flatMap { batch in
             try batch.records(maxDecompressedSize: 1 << 24).map { record in
                 Written(offset: record.offset(in: batch), key: record.key.map { String(buffer: $0) },
                         value: record.value.map { String(buffer: $0) }, timestamp: record.timestamp(in: batch))

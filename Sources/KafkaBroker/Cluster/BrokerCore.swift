@@ -180,14 +180,21 @@ public final class BrokerCore: Sendable {
 
     // MARK: Housekeeping
 
-    /// Retention, time-based flushes and producer expiry, for every partition. One
-    /// partition's failure is logged and does not stop the others.
+    /// Retention, log cleaning of compacted topics (when dirty enough), time-based
+    /// flushes and producer expiry, for every partition. One partition's failure is
+    /// logged and does not stop the others.
     func runHousekeeping(retention: Bool) {
         for partition in allPartitions {
             do {
                 if retention {
                     try partition.applyRetention()
                     partition.removeExpiredProducers()
+                    if let topic = metadata.topic(partition.topicPartition.topic), topic.config.isCompacted {
+                        let outcome = try partition.clean(config: CleanerConfig(topic.config))
+                        if outcome.didClean {
+                            logger.debug("cleaned \(partition.topicPartition): \(outcome)")
+                        }
+                    }
                 }
                 try partition.flushIfDue()
             } catch {
@@ -195,6 +202,20 @@ public final class BrokerCore: Sendable {
             }
         }
         if retention { _ = fetchSessions.removeIdleSessions() }
+    }
+
+    /// Runs a cleaning pass now on every partition of `topic`, however dirty (test hook;
+    /// see ``EmbeddedCluster/cleanNow(topic:)``).
+    @discardableResult
+    public func cleanNow(topic name: String) throws -> [Int32: CleaningOutcome] {
+        guard let topic = metadata.topic(name) else { throw BrokerError.unknownTopic(name) }
+        var outcomes: [Int32: CleaningOutcome] = [:]
+        for index in topic.partitions.indices {
+            let topicPartition = TopicPartition(topic: name, partition: Int32(index))
+            guard let partition = partition(topicPartition) else { continue }
+            outcomes[topicPartition.partition] = try partition.clean(config: CleanerConfig(topic.config), force: true)
+        }
+        return outcomes
     }
 
     /// Closes every log cleanly (flush, clean-shutdown marker) so the next start skips recovery.

@@ -104,6 +104,15 @@ public final class EmbeddedCluster: Service, Sendable {
         try core.moveLeader(TopicPartition(topic: topic, partition: partition), to: node)
     }
 
+    /// Test hook: runs a log-cleaner pass now on every partition of a compacted topic,
+    /// whatever its dirty ratio (`min.compaction.lag.ms` and open transactions still bound
+    /// it), and returns what each partition's pass did. Partitions of a topic whose
+    /// `cleanup.policy` lacks `compact` report a skipped pass.
+    @discardableResult
+    public func cleanNow(topic: String) throws -> [Int32: CleaningOutcome] {
+        try core.cleanNow(topic: topic)
+    }
+
     /// Flushes due logs every second (`flush.ms`), and applies retention and expires
     /// idle producers and fetch sessions every `log.retention.check.interval.ms`.
     private func housekeeping() async throws {

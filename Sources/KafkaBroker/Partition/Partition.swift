@@ -149,6 +149,27 @@ public final class Partition: @unchecked Sendable {
         try withLock { try log.applyRetention() }
     }
 
+    /// Runs a log-cleaner pass over the log (see ``PartitionLog/clean(config:activeProducers:firstUnstableOffset:force:)``),
+    /// under the lock, so reads and appends wait for it and then see the cleaned log.
+    /// The producer state supplies what the cleaner must keep: each unexpired producer's
+    /// last batch, and nothing at or past the first offset of an open transaction.
+    @discardableResult
+    public func clean(config: CleanerConfig, force: Bool = false) throws -> CleaningOutcome {
+        try withLock {
+            var lastRecords: [Int64: ProducerLastRecord] = [:]
+            var firstUnstableOffset: Int64?
+            for (producerId, entry) in producers.producers {
+                lastRecords[producerId] = ProducerLastRecord(lastDataOffset: entry.batches.last?.lastOffset,
+                                                             producerEpoch: entry.producerEpoch)
+                if let first = entry.currentTransactionFirstOffset {
+                    firstUnstableOffset = min(firstUnstableOffset ?? first, first)
+                }
+            }
+            return try log.clean(config: config, activeProducers: lastRecords,
+                                 firstUnstableOffset: firstUnstableOffset, force: force)
+        }
+    }
+
     /// Flushes the log if its flush policy says so.
     public func flushIfDue() throws {
         try withLock { try log.flushIfDue() }

@@ -74,10 +74,15 @@ public final class PartitionLog {
     ) throws -> PartitionLog {
         do {
             let config = try config.validated()
+            // A segment swap of the log cleaner that a crash interrupted is finished or
+            // undone first, so the loader only ever sees live segment files.
+            let cleanerNotes = try CleanerRecovery(directory: directory, fileSystem: fileSystem).run()
             let loader = LogLoader(directory: directory, config: config, fileSystem: fileSystem,
                                    nowMilliseconds: clock.nowMilliseconds)
+            var loaded = try loader.load()
+            loaded.report.notes.insert(contentsOf: cleanerNotes, at: 0)
             let log = PartitionLog(topicPartition: topicPartition, directory: directory, config: config,
-                                   fileSystem: fileSystem, clock: clock, loaded: try loader.load())
+                                   fileSystem: fileSystem, clock: clock, loaded: loaded)
             try log.writeCheckpoint()
             return log
         } catch let error as StorageError {

@@ -43,10 +43,15 @@ final class LogSegment {
     /// A new segment has none yet; they are created on its first flush, so that on open
     /// a missing index file always means "rebuild".
     var indexFilesExist = false
+    /// Appended to every file name: empty for a live segment, `.cleaned` for one the log
+    /// cleaner is writing (Kafka's `fileSuffix`), so a crash never mistakes it for a
+    /// live segment.
+    let fileSuffix: String
 
     init(baseOffset: Int64, directory: String, fileSystem: any LogFileSystem, logFile: any LogFile,
-         sizeInBytes: Int, config: LogConfig, now: Int64) {
+         sizeInBytes: Int, config: LogConfig, now: Int64, fileSuffix: String = "") {
         self.baseOffset = baseOffset
+        self.fileSuffix = fileSuffix
         self.directory = directory
         self.fileSystem = fileSystem
         self.logFile = logFile
@@ -59,17 +64,19 @@ final class LogSegment {
         self.lastModifiedMilliseconds = now
     }
 
-    var logPath: String { directory + "/" + LogFileNames.logFile(baseOffset) }
-    var offsetIndexPath: String { directory + "/" + LogFileNames.offsetIndexFile(baseOffset) }
-    var timeIndexPath: String { directory + "/" + LogFileNames.timeIndexFile(baseOffset) }
+    var logPath: String { directory + "/" + LogFileNames.logFile(baseOffset) + fileSuffix }
+    var offsetIndexPath: String { directory + "/" + LogFileNames.offsetIndexFile(baseOffset) + fileSuffix }
+    var timeIndexPath: String { directory + "/" + LogFileNames.timeIndexFile(baseOffset) + fileSuffix }
 
-    /// Creates an empty segment, replacing any files left at that base offset.
+    /// Creates an empty segment, replacing any files left at that base offset (with the
+    /// same `fileSuffix`).
     static func create(baseOffset: Int64, directory: String, fileSystem: any LogFileSystem,
-                       config: LogConfig, now: Int64) throws -> LogSegment {
-        let file = try fileSystem.openFile(at: directory + "/" + LogFileNames.logFile(baseOffset), createIfMissing: true)
+                       config: LogConfig, now: Int64, fileSuffix: String = "") throws -> LogSegment {
+        let file = try fileSystem.openFile(at: directory + "/" + LogFileNames.logFile(baseOffset) + fileSuffix,
+                                           createIfMissing: true)
         try file.truncate(to: 0)
         let segment = LogSegment(baseOffset: baseOffset, directory: directory, fileSystem: fileSystem,
-                                 logFile: file, sizeInBytes: 0, config: config, now: now)
+                                 logFile: file, sizeInBytes: 0, config: config, now: now, fileSuffix: fileSuffix)
         try fileSystem.removeFile(at: segment.offsetIndexPath)
         try fileSystem.removeFile(at: segment.timeIndexPath)
         return segment

@@ -108,3 +108,40 @@ final class LinkTopologyTests: XCTestCase {
         }
     }
 }
+
+/// A compacted source: holes inside batches and between them are filled, so every
+/// surviving record keeps its offset.
+final class LinkCompactionTests: XCTestCase {
+    func testACompactedSourceWithHolesKeepsEveryOffset() async throws {
+        try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
+            _ = try await source.createTopics([
+                NewTopic(name: "c.table", partitions: 1, configs: ["cleanup.policy": "compact", "segment.bytes": "2048"])
+            ])
+            let id = TopicPartitionID("c.table", 0)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            // 30 batches of 5 records over 7 keys: most records are overwritten later.
+            for round in 0..<30 {
+                var builder = RecordBatchBuilder(baseTimestamp: now, codec: round % 2 == 0 ? .none : .zstd)
+                for index in 0..<5 {
+                    builder.append(
+                        key: ByteBuffer(string: "key-\((round * 5 + index) % 7)"), value: ByteBuffer(string: "v\(round)-\(index)"),
+                        headers: [], timestampDelta: Int64(index), offsetDelta: Int32(index), attributes: 0)
+                }
+                _ = try await source.produce([id: try builder.build().bytes], to: source.leader(of: id))
+            }
+            try sourceCluster.cleanNow(topic: "c.table")
+
+            let engine = LinkEngine(configuration: LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "c."))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await engine.run() }
+                try await LinkEngineTests.waitUntilCaughtUp(engine, partitions: 1, offsets: 150)
+                group.cancelAll()
+            }
+            let comparison = try await PartitionVerifier(source: source, destination: destination).compare(id)
+            XCTAssertTrue(comparison.isIdentical, "\(comparison.differences)")
+            XCTAssertGreaterThan(comparison.fillers, 0, "compaction left holes, so fillers stand in for them")
+            XCTAssertEqual(comparison.fidelity, "filled")
+            XCTAssertEqual(comparison.destinationHighWatermark, 150)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// What this process has used so far: CPU time (all threads, user and system, children
+/// excluded) and memory, read the way `top` and `ps` read them.
+struct ProcessUsage: Sendable {
+    /// User plus system CPU seconds of every thread of this process (`getrusage(RUSAGE_SELF)`);
+    /// child processes (the brokers, the load generator) are not counted.
+    var cpuSeconds: Double
+    /// Resident set size, bytes (`VmRSS` in /proc/self/status).
+    var residentBytes: Int
+    /// Peak resident set size so far, bytes (`VmHWM`).
+    var peakResidentBytes: Int
+
+    static func now() -> ProcessUsage {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let cpu =
+            Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        return ProcessUsage(
+            cpuSeconds: cpu, residentBytes: field("VmRSS:", in: status), peakResidentBytes: field("VmHWM:", in: status))
+    }
+
+    /// A `/proc/self/status` line such as `VmRSS:   123456 kB`, in bytes; 0 if absent.
+    private static func field(_ name: String, in status: String) -> Int {
+        for line in status.split(separator: "\n") where line.hasPrefix(name) {
+            let number = line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) } ?? 0
+            return number * 1024
+        }
+        return 0
+    }
+}

@@ -26,13 +26,17 @@ final class BenchChild: @unchecked Sendable {
         self.arguments = arguments
         outputPath = "\(directory)/\(name).out"
         errorPath = "\(directory)/\(name).err"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
+            FileManager.default.createFile(atPath: errorPath, contents: nil),
+            let output = FileHandle(forWritingAtPath: outputPath), let errors = FileHandle(forWritingAtPath: errorPath)
+        else {
+            throw BenchError("cannot create \(outputPath) and \(errorPath)")
+        }
         process.executableURL = URL(fileURLWithPath: Self.executablePath)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-        process.standardError = FileHandle(forWritingAtPath: errorPath)
+        process.standardOutput = output
+        process.standardError = errors
         try process.run()
     }
 

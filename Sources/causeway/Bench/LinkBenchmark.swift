@@ -68,6 +68,12 @@ struct LinkBenchmark {
             BenchMetric(
                 "cpu_seconds_per_gb", "daemon CPU", window.cpuSeconds / gigabytes, "CPU-s/GB",
                 target: .init(bound: .atMost, limit: 0.5)),
+            BenchMetric(
+                "cpu_user_seconds_per_gb", "daemon CPU, user", (window.after.userSeconds - window.before.userSeconds) / gigabytes,
+                "CPU-s/GB"),
+            BenchMetric(
+                "cpu_system_seconds_per_gb", "daemon CPU, system",
+                (window.after.systemSeconds - window.before.systemSeconds) / gigabytes, "CPU-s/GB"),
             BenchMetric("cpu_cores", "daemon CPU while mirroring", window.cpuSeconds / window.seconds, "cores"),
             BenchMetric("seconds", "catch-up time", window.seconds, "s"),
             BenchMetric("gb", "mirrored", gigabytes, "GB"),

@@ -5,7 +5,11 @@ import Foundation
 struct ProcessUsage: Sendable {
     /// User plus system CPU seconds of every thread of this process (`getrusage(RUSAGE_SELF)`);
     /// child processes (the brokers, the load generator) are not counted.
-    var cpuSeconds: Double
+    var cpuSeconds: Double { userSeconds + systemSeconds }
+    /// CPU seconds in this process's own code and libraries.
+    var userSeconds: Double
+    /// CPU seconds in the kernel on this process's behalf: socket reads and writes mostly.
+    var systemSeconds: Double
     /// Resident set size, bytes (`VmRSS` in /proc/self/status).
     var residentBytes: Int
     /// Peak resident set size so far, bytes (`VmHWM`).
@@ -14,12 +18,11 @@ struct ProcessUsage: Sendable {
     static func now() -> ProcessUsage {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        let cpu =
-            Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         return ProcessUsage(
-            cpuSeconds: cpu, residentBytes: field("VmRSS:", in: status), peakResidentBytes: field("VmHWM:", in: status))
+            userSeconds: user, systemSeconds: system, residentBytes: field("VmRSS:", in: status), peakResidentBytes: field("VmHWM:", in: status))
     }
 
     /// A `/proc/self/status` line such as `VmRSS:   123456 kB`, in bytes; 0 if absent.

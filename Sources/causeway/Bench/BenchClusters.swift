@@ -1,7 +1,7 @@
 import Foundation
 
 /// The source and destination of `causeway bench link`: one `causeway broker` child
-/// process each, on loopback, in a temporary directory removed by `stop()`.
+/// process each (through `causeway bench broker`, which stops if the benchmark dies), on loopback, in a temporary directory removed by `stop()`.
 struct BenchClusters {
     let directory: String
     let source: BenchChild
@@ -21,7 +21,7 @@ struct BenchClusters {
                     try BenchChild(
                         name: name,
                         arguments: [
-                            "broker", "--data-dir", "\(directory)/\(name)", "--listen", "127.0.0.1:0", "--log-level", "error",
+                            "bench", "broker", "--data-dir", "\(directory)/\(name)", "--listen", "127.0.0.1:0", "--log-level", "error",
                             "--partitions", "\(partitions)",
                         ],
                         directory: directory))

@@ -34,10 +34,10 @@ struct BenchProduceCommand: AsyncParsableCommand {
     @Option(help: "Bytes per record value.")
     var recordBytes: Int = 1024
 
-    @Option(help: "Fill: stop after this many batch bytes.")
-    var bytes: Int = 0
+    @Option(help: "Fill: stop after this many batch bytes (or --batches, whichever comes first).")
+    var bytes: Int = .max
 
-    @Option(help: "Fill: stop after this many batches.")
+    @Option(help: "Fill: stop after this many batches (0: only create the topic).")
     var batches: Int = .max
 
     @Option(help: "Paced: MB/s (10^6 bytes) of record batches.")
@@ -54,6 +54,12 @@ struct BenchProduceCommand: AsyncParsableCommand {
 
     @Option(help: "Write the result (JSON) here.")
     var result: String
+
+    func validate() throws {
+        guard rate != nil || bytes != .max || batches != .max else {
+            throw ValidationError("give --rate (with --destination), --bytes or --batches")
+        }
+    }
 
     func run() async throws {
         let logger = bootstrapLogging(level: "error", label: "causeway.bench.produce")

@@ -140,6 +140,10 @@ struct LinkBenchmark {
             let after = ProcessUsage.now()
             return (after, after.cpuSeconds - before.cpuSeconds)
         }
+        // A diagnostic, after the figures above were read: how much of the steady resident
+        // memory is free heap that glibc has not returned to the system yet.
+        ProcessUsage.trimMallocHeap()
+        let trimmed = ProcessUsage.now()
         try await verify(clusters, endOffsets: fill.endOffsets)
         let steady = window.settled!.usage
         let added = Double(steady.residentBytes - window.before.residentBytes)
@@ -148,6 +152,8 @@ struct LinkBenchmark {
             BenchMetric(
                 "rss_steady_mb", "resident memory, \(settings.partitions) partitions, steady", Double(steady.residentBytes) / 1e6,
                 "MB", target: .init(bound: .below, limit: 300)),
+            BenchMetric(
+                "rss_trimmed_mb", "resident memory after malloc_trim(0)", Double(trimmed.residentBytes) / 1e6, "MB"),
             BenchMetric("rss_peak_mb", "peak resident memory (catch-up)", Double(steady.peakResidentBytes) / 1e6, "MB"),
             BenchMetric("kb_per_partition", "resident memory per partition", added / 1e3 / Double(settings.partitions), "kB"),
             BenchMetric("idle_cpu_cores", "daemon CPU, caught up and idle", window.settled!.cpuSeconds / settings.settle, "cores"),

@@ -33,4 +33,16 @@ struct ProcessUsage: Sendable {
         }
         return 0
     }
+
+    /// Asks glibc to give the free pages of its heaps back to the system (`malloc_trim(0)`),
+    /// so that the resident size read next is close to the memory actually in use: after a
+    /// burst, freed buffers otherwise stay resident in malloc's arenas. Looked up at run
+    /// time because the Swift Glibc module does not export malloc.h. False if unavailable.
+    @discardableResult
+    static func trimMallocHeap() -> Bool {
+        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "malloc_trim") else { return false }
+        let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        _ = trim(0)
+        return true
+    }
 }

@@ -92,19 +92,46 @@ struct LinkBenchCommand: AsyncParsableCommand {
             partitions: partitions ?? [.throughput: 16, .latency: 8, .memory: 1000][mode]!,
             codecs: codecs, batchRecords: batchRecords, recordBytes: recordBytes, fillMiB: fillMib, rate: rate,
             seconds: seconds, warmUp: warmUp, batchesPerPartition: batchesPerPartition, settle: settle)
-        let benchmark = LinkBenchmark(settings: settings, logger: logger)
         var results: [LinkBenchReport.Run] = []
-        for index in 1...runs {
+        if runs == 1 {
             let loadAverage = LinkBenchReport.loadAverage()
-            progress("run \(index)/\(runs) (\(mode.rawValue), load average \(loadAverage))...")
-            let metrics = try await benchmark.run()
+            progress("\(mode.rawValue) (load average \(loadAverage))...")
+            let metrics = try await LinkBenchmark(settings: settings, logger: logger).run()
             results.append(LinkBenchReport.Run(loadAverage: loadAverage, metrics: metrics))
-            progress("run \(index)/\(runs): " + LinkBenchReport.headline(metrics))
+        } else {
+            // Each run in a fresh process: resident memory before a run, and its peak, would
+            // otherwise carry what the previous runs left in malloc's arenas.
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("causeway-bench-runs-\(getpid())").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            for index in 1...runs {
+                progress("run \(index)/\(runs) (\(mode.rawValue), load average \(LinkBenchReport.loadAverage()))...")
+                let child = try BenchChild(name: "run-\(index)", arguments: childArguments(settings), directory: directory)
+                let status = try await child.waitForExit(timeout: .seconds(7200))
+                guard status == 0, let data = FileManager.default.contents(atPath: child.outputPath),
+                    let run = try JSONDecoder().decode(LinkBenchReport.self, from: data).runs.first
+                else {
+                    throw BenchError("run \(index) failed (exit status \(status))", detail: child.errorTail)
+                }
+                results.append(run)
+                progress("run \(index)/\(runs): " + LinkBenchReport.headline(run.metrics))
+            }
         }
         let report = LinkBenchReport(
             command: ([BenchChild.executablePath] + CommandLine.arguments.dropFirst()).joined(separator: " "),
             settings: settings, runs: results)
         print(json ? try report.json() : report.table())
+    }
+
+    /// `causeway bench link` with these settings, once, as JSON.
+    private func childArguments(_ settings: LinkBenchmark.Settings) -> [String] {
+        [
+            "bench", "link", "--mode", mode.rawValue, "--partitions", "\(settings.partitions)", "--codecs", codecs,
+            "--batch-records", "\(batchRecords)", "--record-bytes", "\(recordBytes)", "--fill-mib", "\(fillMib)",
+            "--rate", "\(rate)", "--seconds", "\(seconds)", "--warm-up", "\(warmUp)",
+            "--batches-per-partition", "\(batchesPerPartition)", "--settle", "\(settle)", "--runs", "1", "--json",
+            "--log-level", logLevel,
+        ]
     }
 
     private func progress(_ text: String) {

@@ -18,7 +18,8 @@ struct BenchBatches: Sendable {
 
     let batches: [Batch]
 
-    init(codecs: [CompressionCodec], recordsPerBatch: Int, recordBytes: Int, variants: Int = 8, timestamp: Int64) throws {
+    init(codecs: [CompressionCodec], recordsPerBatch: Int, recordBytes: Int, variants: Int = 8, timestamp: Int64) throws
+    {
         var random = SplitMix64(seed: 0xCA05E_0A7)
         var batches: [Batch] = []
         for variant in 0..<variants {
@@ -53,7 +54,8 @@ struct BenchBatches: Sendable {
 
     /// A JSON-like value of exactly `bytes` bytes.
     private static func value(bytes: Int, random: inout SplitMix64) -> String {
-        var text = "{\"id\":\"\(String(random.next(), radix: 16))\",\"ts\":\(1_700_000_000_000 + random.next() % 1_000_000),"
+        var text =
+            "{\"id\":\"\(String(random.next(), radix: 16))\",\"ts\":\(1_700_000_000_000 + random.next() % 1_000_000),"
         while text.utf8.count < bytes {
             let word = words[Int(random.next() % UInt64(words.count))]
             text += "\"\(word)\":\"\(String(random.next() % 1_000_000_000, radix: 36))\","

@@ -53,7 +53,8 @@ final class BenchChild: @unchecked Sendable {
                 return String(line.dropFirst(prefix.count))
             }
             if !process.isRunning {
-                throw BenchError("\(name) exited (status \(process.terminationStatus)) before printing \(prefix)", detail: errorTail)
+                throw BenchError(
+                    "\(name) exited (status \(process.terminationStatus)) before printing \(prefix)", detail: errorTail)
             }
             if ContinuousClock.now >= deadline {
                 throw BenchError("\(name) printed no \(prefix) within \(timeout)", detail: errorTail)

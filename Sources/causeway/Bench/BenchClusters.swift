@@ -21,13 +21,15 @@ struct BenchClusters {
                     try BenchChild(
                         name: name,
                         arguments: [
-                            "bench", "broker", "--data-dir", "\(directory)/\(name)", "--listen", "127.0.0.1:0", "--log-level", "error",
+                            "bench", "broker", "--data-dir", "\(directory)/\(name)", "--listen", "127.0.0.1:0",
+                            "--log-level", "error",
                             "--partitions", "\(partitions)",
                         ],
                         directory: directory))
             }
             let sourceBootstrap = try await children[0].line(startingWith: "bootstrap.servers=", timeout: .seconds(30))
-            let destinationBootstrap = try await children[1].line(startingWith: "bootstrap.servers=", timeout: .seconds(30))
+            let destinationBootstrap = try await children[1].line(
+                startingWith: "bootstrap.servers=", timeout: .seconds(30))
             return BenchClusters(
                 directory: directory, source: children[0], destination: children[1], sourceBootstrap: sourceBootstrap,
                 destinationBootstrap: destinationBootstrap)
@@ -49,7 +51,8 @@ struct BenchClusters {
     func load(_ name: String, _ arguments: [String], timeout: Duration) async throws -> LoadResult {
         let resultPath = "\(directory)/\(name).json"
         let child = try BenchChild(
-            name: name, arguments: ["bench", "produce", "--source", sourceBootstrap, "--result", resultPath] + arguments,
+            name: name,
+            arguments: ["bench", "produce", "--source", sourceBootstrap, "--result", resultPath] + arguments,
             directory: directory)
         let status: Int32
         do {

@@ -65,7 +65,9 @@ struct BenchProduceCommand: AsyncParsableCommand {
         let logger = bootstrapLogging(level: "error", label: "causeway.bench.produce")
         let codecList = try Self.parseCodecs(codecs)
         let sourceClient = KafkaClient(configuration: KafkaClientConfiguration(bootstrap: source)!, logger: logger)
-        let destinationClient = destination.map { KafkaClient(configuration: KafkaClientConfiguration(bootstrap: $0)!, logger: logger) }
+        let destinationClient = destination.map {
+            KafkaClient(configuration: KafkaClientConfiguration(bootstrap: $0)!, logger: logger)
+        }
         let load = LoadGenerator(
             source: sourceClient, topic: topic, partitions: partitions,
             batches: try BenchBatches(
@@ -99,7 +101,8 @@ struct BenchProduceCommand: AsyncParsableCommand {
         let codecs = try names.map { name in
             guard let codec = CompressionCodec.allCases.first(where: { $0.name == name }) else {
                 throw ValidationError(
-                    "unknown codec '\(name)'; accepted: \(CompressionCodec.allCases.map(\.name).joined(separator: ", "))")
+                    "unknown codec '\(name)'; accepted: \(CompressionCodec.allCases.map(\.name).joined(separator: ", "))"
+                )
             }
             return codec
         }

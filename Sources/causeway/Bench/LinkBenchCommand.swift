@@ -73,10 +73,14 @@ struct LinkBenchCommand: AsyncParsableCommand {
         }
         _ = try BenchProduceCommand.parseCodecs(codecs)
         guard (1...100_000).contains(batchRecords) else { throw ValidationError("--batch-records must be 1 to 100000") }
-        guard (16...1_048_576).contains(recordBytes) else { throw ValidationError("--record-bytes must be 16 to 1048576") }
+        guard (16...1_048_576).contains(recordBytes) else {
+            throw ValidationError("--record-bytes must be 16 to 1048576")
+        }
         guard fillMib >= 1 else { throw ValidationError("--fill-mib must be at least 1") }
         guard rate > 0 && rate <= 10_000 else { throw ValidationError("--rate must be above 0 and at most 10000 MB/s") }
-        guard seconds > 0 && warmUp >= 0 else { throw ValidationError("--seconds must be above 0 and --warm-up at least 0") }
+        guard seconds > 0 && warmUp >= 0 else {
+            throw ValidationError("--seconds must be above 0 and --warm-up at least 0")
+        }
         guard batchesPerPartition >= 1 else { throw ValidationError("--batches-per-partition must be at least 1") }
         guard settle > 0 else { throw ValidationError("--settle must be above 0") }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1 to 20") }
@@ -84,7 +88,8 @@ struct LinkBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         #if DEBUG
-        FileHandle.standardError.write(Data("note: this is a debug build; numbers are far below a release build's\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: this is a debug build; numbers are far below a release build's\n".utf8))
         #endif
         let logger = bootstrapLogging(level: logLevel, label: "causeway.bench")
         let settings = LinkBenchmark.Settings(
@@ -101,12 +106,15 @@ struct LinkBenchCommand: AsyncParsableCommand {
         } else {
             // Each run in a fresh process: resident memory before a run, and its peak, would
             // otherwise carry what the previous runs left in malloc's arenas.
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("causeway-bench-runs-\(getpid())").path
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "causeway-bench-runs-\(getpid())"
+            ).path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
             for index in 1...runs {
                 progress("run \(index)/\(runs) (\(mode.rawValue), load average \(LinkBenchReport.loadAverage()))...")
-                let child = try BenchChild(name: "run-\(index)", arguments: childArguments(settings), directory: directory)
+                let child = try BenchChild(
+                    name: "run-\(index)", arguments: childArguments(settings), directory: directory)
                 let status = try await child.waitForExit(timeout: .seconds(7200))
                 guard status == 0, let data = FileManager.default.contents(atPath: child.outputPath),
                     let run = try JSONDecoder().decode(LinkBenchReport.self, from: data).runs.first

@@ -33,9 +33,9 @@ struct LinkBenchReport: Codable {
 
     static var buildKind: String {
         #if DEBUG
-        "debug"
+            "debug"
         #else
-        "release"
+            "release"
         #endif
     }
 
@@ -46,7 +46,9 @@ struct LinkBenchReport: Codable {
 
     /// The run's figures that carry a target, for the progress line.
     static func headline(_ metrics: [BenchMetric]) -> String {
-        let shown = metrics.filter { $0.target != nil || ["mb_per_second", "latency_p50_ms", "kb_per_partition"].contains($0.key) }
+        let shown = metrics.filter {
+            $0.target != nil || ["mb_per_second", "latency_p50_ms", "kb_per_partition"].contains($0.key)
+        }
         return shown.map { "\($0.label) \(BenchMetric.format($0.value)) \($0.unit)" }.joined(separator: ", ")
     }
 
@@ -64,7 +66,9 @@ struct LinkBenchReport: Codable {
             "settings: \(settingsLine)",
             "",
         ]
-        var rows = [["METRIC", "UNIT", runs.count > 1 ? "MEDIAN" : "VALUE", runs.count > 1 ? "MIN-MAX" : "", "TARGET", ""]]
+        var rows = [
+            ["METRIC", "UNIT", runs.count > 1 ? "MEDIAN" : "VALUE", runs.count > 1 ? "MIN-MAX" : "", "TARGET", ""]
+        ]
         for line in summary {
             rows.append([
                 line.label, line.unit, BenchMetric.format(line.median),
@@ -82,11 +86,16 @@ struct LinkBenchReport: Codable {
     }
 
     private var settingsLine: String {
-        let batches = "\(settings.partitions) partitions, codecs \(settings.codecs), \(settings.batchRecords) x \(settings.recordBytes) B records per batch"
+        let batches =
+            "\(settings.partitions) partitions, codecs \(settings.codecs), \(settings.batchRecords) x \(settings.recordBytes) B records per batch"
         switch settings.mode {
         case .throughput: return "\(batches), \(settings.fillMiB) MiB written before the link starts"
-        case .latency: return "\(batches), \(BenchMetric.format(settings.rate)) MB/s for \(BenchMetric.format(settings.warmUp)) s warm-up + \(BenchMetric.format(settings.seconds)) s"
-        case .memory: return "\(batches), \(settings.batchesPerPartition) batches per partition, \(BenchMetric.format(settings.settle)) s idle before reading memory"
+        case .latency:
+            return
+                "\(batches), \(BenchMetric.format(settings.rate)) MB/s for \(BenchMetric.format(settings.warmUp)) s warm-up + \(BenchMetric.format(settings.seconds)) s"
+        case .memory:
+            return
+                "\(batches), \(settings.batchesPerPartition) batches per partition, \(BenchMetric.format(settings.settle)) s idle before reading memory"
         }
     }
 }

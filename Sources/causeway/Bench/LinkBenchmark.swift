@@ -69,7 +69,8 @@ struct LinkBenchmark {
                 "cpu_seconds_per_gb", "daemon CPU", window.cpuSeconds / gigabytes, "CPU-s/GB",
                 target: .init(bound: .atMost, limit: 0.5)),
             BenchMetric(
-                "cpu_user_seconds_per_gb", "daemon CPU, user", (window.after.userSeconds - window.before.userSeconds) / gigabytes,
+                "cpu_user_seconds_per_gb", "daemon CPU, user",
+                (window.after.userSeconds - window.before.userSeconds) / gigabytes,
                 "CPU-s/GB"),
             BenchMetric(
                 "cpu_system_seconds_per_gb", "daemon CPU, system",
@@ -77,7 +78,8 @@ struct LinkBenchmark {
             BenchMetric("cpu_cores", "daemon CPU while mirroring", window.cpuSeconds / window.seconds, "cores"),
             BenchMetric("seconds", "catch-up time", window.seconds, "s"),
             BenchMetric("gb", "mirrored", gigabytes, "GB"),
-            BenchMetric("peak_rss_mb", "daemon peak resident memory", Double(window.after.peakResidentBytes) / 1e6, "MB"),
+            BenchMetric(
+                "peak_rss_mb", "daemon peak resident memory", Double(window.after.peakResidentBytes) / 1e6, "MB"),
         ]
     }
 
@@ -108,10 +110,13 @@ struct LinkBenchmark {
                 BenchMetric("latency_p50_ms", "replication latency p50", replication.p50, "ms"),
                 BenchMetric("latency_p90_ms", "replication latency p90", replication.p90, "ms"),
                 BenchMetric(
-                    "latency_p99_ms", "replication latency p99", replication.p99, "ms", target: .init(bound: .below, limit: 50)),
+                    "latency_p99_ms", "replication latency p99", replication.p99, "ms",
+                    target: .init(bound: .below, limit: 50)),
                 BenchMetric("latency_max_ms", "replication latency max", replication.max, "ms"),
                 BenchMetric("samples", "batches timed", Double(replication.count), "batches"),
-                BenchMetric("unseen_batches", "batches never seen on the destination", Double(load.unseenBatches ?? 0), "batches"),
+                BenchMetric(
+                    "unseen_batches", "batches never seen on the destination", Double(load.unseenBatches ?? 0),
+                    "batches"),
                 BenchMetric("mb_per_second", "produced", Double(load.bytes) / 1e6 / load.seconds, "MB/s"),
                 BenchMetric("records_per_second", "produced", Double(load.records) / load.seconds, "records/s"),
                 BenchMetric("cpu_seconds_per_gb", "daemon CPU", cpu / (Double(load.bytes) / 1e9), "CPU-s/GB"),
@@ -122,7 +127,8 @@ struct LinkBenchmark {
                 metrics.append(BenchMetric("source_produce_p50_ms", "source Produce round trip p50", produce.p50, "ms"))
                 metrics.append(BenchMetric("source_produce_p99_ms", "source Produce round trip p99", produce.p99, "ms"))
             }
-            metrics.append(BenchMetric("peak_rss_mb", "daemon peak resident memory", Double(after.peakResidentBytes) / 1e6, "MB"))
+            metrics.append(
+                BenchMetric("peak_rss_mb", "daemon peak resident memory", Double(after.peakResidentBytes) / 1e6, "MB"))
             return metrics
         }
     }
@@ -148,15 +154,21 @@ struct LinkBenchmark {
         let steady = window.settled!.usage
         let added = Double(steady.residentBytes - window.before.residentBytes)
         return [
-            BenchMetric("rss_before_mb", "resident memory before the link starts", Double(window.before.residentBytes) / 1e6, "MB"),
             BenchMetric(
-                "rss_steady_mb", "resident memory, \(settings.partitions) partitions, steady", Double(steady.residentBytes) / 1e6,
+                "rss_before_mb", "resident memory before the link starts", Double(window.before.residentBytes) / 1e6,
+                "MB"),
+            BenchMetric(
+                "rss_steady_mb", "resident memory, \(settings.partitions) partitions, steady",
+                Double(steady.residentBytes) / 1e6,
                 "MB", target: .init(bound: .below, limit: 300)),
             BenchMetric(
                 "rss_trimmed_mb", "resident memory after malloc_trim(0)", Double(trimmed.residentBytes) / 1e6, "MB"),
             BenchMetric("rss_peak_mb", "peak resident memory (catch-up)", Double(steady.peakResidentBytes) / 1e6, "MB"),
-            BenchMetric("kb_per_partition", "resident memory per partition", added / 1e3 / Double(settings.partitions), "kB"),
-            BenchMetric("idle_cpu_cores", "daemon CPU, caught up and idle", window.settled!.cpuSeconds / settings.settle, "cores"),
+            BenchMetric(
+                "kb_per_partition", "resident memory per partition", added / 1e3 / Double(settings.partitions), "kB"),
+            BenchMetric(
+                "idle_cpu_cores", "daemon CPU, caught up and idle", window.settled!.cpuSeconds / settings.settle,
+                "cores"),
             BenchMetric("seconds", "catch-up time", window.seconds, "s"),
             BenchMetric("mb_per_second", "catch-up rate", Double(fill.bytes) / 1e6 / window.seconds, "MB/s"),
         ]
@@ -195,7 +207,9 @@ struct LinkBenchmark {
         _ clusters: BenchClusters, _ body: @Sendable (LinkEngine) async throws -> Result
     ) async throws -> Result {
         let endpoint = { (bootstrap: String) in
-            KafkaClientConfiguration(bootstrap: bootstrap)!.bootstrapServers.map { ClusterConfiguration.Endpoint(host: $0.host, port: $0.port) }
+            KafkaClientConfiguration(bootstrap: bootstrap)!.bootstrapServers.map {
+                ClusterConfiguration.Endpoint(host: $0.host, port: $0.port)
+            }
         }
         let link = LinkConfiguration(
             name: "bench",
@@ -203,7 +217,8 @@ struct LinkBenchmark {
             destinations: [
                 DestinationConfiguration(
                     name: "destination",
-                    cluster: ClusterConfiguration(bootstrap: endpoint(clusters.destinationBootstrap), clientID: "causeway-bench"))
+                    cluster: ClusterConfiguration(
+                        bootstrap: endpoint(clusters.destinationBootstrap), clientID: "causeway-bench"))
             ],
             topics: TopicSelection(include: [.prefix("bench.")]))
         let engine = LinkEngine(configuration: link, logger: logger)
@@ -254,8 +269,10 @@ struct LinkBenchmark {
                 let behind = lines.filter { $0.lagRecords > 0 || $0.state != "MIRRORING" }.prefix(5)
                 throw BenchError(
                     "timed out after \(timeout) waiting for \(what)",
-                    detail: behind.map { "\($0.topic)-\($0.partition) \($0.state) end \($0.destinationLogEnd) of \($0.sourceHighWatermark)" }
-                        .joined(separator: "\n"))
+                    detail: behind.map {
+                        "\($0.topic)-\($0.partition) \($0.state) end \($0.destinationLogEnd) of \($0.sourceHighWatermark)"
+                    }
+                    .joined(separator: "\n"))
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -264,11 +281,13 @@ struct LinkBenchmark {
     /// After the measurement: the destination really ends where the source does (read
     /// with ListOffsets, not from the link's own status).
     private func verify(_ clusters: BenchClusters, endOffsets: [Int64]) async throws {
-        let client = KafkaClient(configuration: KafkaClientConfiguration(bootstrap: clusters.destinationBootstrap)!, logger: logger)
+        let client = KafkaClient(
+            configuration: KafkaClientConfiguration(bootstrap: clusters.destinationBootstrap)!, logger: logger)
         let partitions = (0..<endOffsets.count).map { TopicPartitionID(topic, Int32($0)) }
         let ends: [TopicPartitionID: Result<OffsetAndTimestamp, KafkaClientError>]
         do {
-            ends = try await client.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, OffsetQuery.latest) }))
+            ends = try await client.listOffsets(
+                Dictionary(uniqueKeysWithValues: partitions.map { ($0, OffsetQuery.latest) }))
             await client.shutdown()
         } catch {
             await client.shutdown()
@@ -277,7 +296,9 @@ struct LinkBenchmark {
         for partition in partitions {
             let end = try ends[partition]!.get().offset
             guard end == endOffsets[Int(partition.partition)] else {
-                throw BenchError("\(partition) ends at \(end) on the destination, \(endOffsets[Int(partition.partition)]) on the source")
+                throw BenchError(
+                    "\(partition) ends at \(end) on the destination, \(endOffsets[Int(partition.partition)]) on the source"
+                )
             }
         }
     }

@@ -46,7 +46,9 @@ struct LoadGenerator {
             throw error
         }
         for partition in 0..<partitions {
-            _ = try await source.retrying(attempts: 50) { try await source.leader(of: TopicPartitionID(topic, Int32(partition))) }
+            _ = try await source.retrying(attempts: 50) {
+                try await source.leader(of: TopicPartitionID(topic, Int32(partition)))
+            }
         }
     }
 
@@ -113,7 +115,9 @@ struct LoadGenerator {
                     let partition = index % partitions
                     let batch = batches.batch(index / partitions, partition: partition)
                     let measured = due >= measuredFrom
-                    group.addTask { try await send(batch, partition: partition, ledger: ledger, keepSendTime: measured) }
+                    group.addTask {
+                        try await send(batch, partition: partition, ledger: ledger, keepSendTime: measured)
+                    }
                     inFlight += 1
                     index += 1
                     scheduled += Double(batch.bytes.readableBytes)
@@ -141,14 +145,17 @@ struct LoadGenerator {
         }
     }
 
-    private func send(_ batch: BenchBatches.Batch, partition: Int, ledger: Shared<Ledger>, keepSendTime: Bool) async throws {
+    private func send(_ batch: BenchBatches.Batch, partition: Int, ledger: Shared<Ledger>, keepSendTime: Bool)
+        async throws
+    {
         let id = TopicPartitionID(topic, Int32(partition))
         let clock = ContinuousClock()
         let sentAt = clock.now
         let result = try await source.retrying {
             let outcome = try await source.produce([id: batch.bytes], to: source.leader(of: id))
             guard let answer = outcome[id], answer.error == .none else {
-                throw KafkaClientError(.broker(outcome[id]?.error ?? .unknownServerError), topic: topic, partition: Int32(partition))
+                throw KafkaClientError(
+                    .broker(outcome[id]?.error ?? .unknownServerError), topic: topic, partition: Int32(partition))
             }
             return answer
         }

@@ -22,13 +22,16 @@ struct ProcessUsage: Sendable {
         let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         return ProcessUsage(
-            userSeconds: user, systemSeconds: system, residentBytes: field("VmRSS:", in: status), peakResidentBytes: field("VmHWM:", in: status))
+            userSeconds: user, systemSeconds: system, residentBytes: field("VmRSS:", in: status),
+            peakResidentBytes: field("VmHWM:", in: status))
     }
 
     /// A `/proc/self/status` line such as `VmRSS:   123456 kB`, in bytes; 0 if absent.
     private static func field(_ name: String, in status: String) -> Int {
         for line in status.split(separator: "\n") where line.hasPrefix(name) {
-            let number = line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) } ?? 0
+            let number =
+                line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
+                ?? 0
             return number * 1024
         }
         return 0

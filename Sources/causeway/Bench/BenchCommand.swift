@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks (use a release build: swift run -c release causeway bench ...).",
-        subcommands: [CodecBenchCommand.self]
+        subcommands: [CodecBenchCommand.self, LinkBenchCommand.self, BenchProduceCommand.self, BenchBrokerCommand.self]
     )
 }
 

@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One TCP connection to one broker, with requests pipelined on it.
 ///
@@ -19,6 +20,9 @@ public final class KafkaConnection: Sendable {
     private let channel: any Channel
     private let clientID: String
     private let requestTimeout: Duration
+    /// Correlation ids need only be unique among the requests in flight; a counter
+    /// shared by the connection's callers gives that without a lock.
+    private let nextCorrelationID = Atomic<Int32>(0)
 
     private init(
         endpoint: KafkaClientConfiguration.Endpoint, nodeID: Int32?, channel: any Channel, clientID: String,
@@ -137,14 +141,14 @@ public final class KafkaConnection: Sendable {
         _ request: Request, version: Int16, expectsResponse: Bool
     ) async throws -> ByteBuffer {
         var frame = channel.allocator.buffer(capacity: 256)
-        // The correlation id is stamped by ResponseMatcher on the event loop.
-        request.encodeFrame(into: &frame, version: version, correlationID: 0, clientID: clientID)
+        let correlationID = nextCorrelationID.wrappingAdd(1, ordering: .relaxed).newValue & Int32.max
+        request.encodeFrame(into: &frame, version: version, correlationID: correlationID, clientID: clientID)
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let timeout = channel.eventLoop.scheduleTask(in: TimeAmount(requestTimeout)) { [channel, endpoint] in
             channel.pipeline.fireErrorCaught(KafkaClientError(.timedOut, broker: endpoint.description))
         }
         defer { timeout.cancel() }
-        channel.writeAndFlush(OutboundRequest(frame: frame, expectsResponse: expectsResponse, promise: promise), promise: nil)
+        channel.writeAndFlush(OutboundRequest(frame: frame, correlationID: correlationID, expectsResponse: expectsResponse, promise: promise), promise: nil)
         do {
             return try await promise.futureResult.get()
         } catch var error as KafkaClientError {

@@ -1,9 +1,10 @@
 import KafkaProtocol
 import NIOCore
 
-/// A request on its way out: its frame (correlation id still 0) and where the answer goes.
+/// A request on its way out: its frame (correlation id stamped) and where the answer goes.
 struct OutboundRequest: Sendable {
     var frame: ByteBuffer
+    var correlationID: Int32
     /// False for a Produce with acks=0: the broker sends nothing back.
     var expectsResponse: Bool
     var promise: EventLoopPromise<ByteBuffer>
@@ -12,26 +13,23 @@ struct OutboundRequest: Sendable {
 /// Pipelines requests on one connection and hands each response frame to its request.
 ///
 /// Kafka answers requests on a connection in the order they were sent, so pending
-/// requests wait in a FIFO. The handler stamps each frame with the next correlation id
-/// (bytes 8..11 of the frame: size, api key, api version, then the id) on the event
-/// loop, so ids are unique and ordered without a lock, and checks that every response
-/// carries the id at the head of the queue: a mismatch means the stream is out of step,
-/// and the connection is closed rather than hand a response to the wrong request.
+/// requests wait in a FIFO, in the order they reach the socket. Each frame carries a
+/// unique correlation id, stamped by the caller when it encoded the frame (stamping it
+/// here would copy the frame, which the caller still references); the handler checks
+/// that every response carries the id at the head of the queue: a mismatch means the
+/// stream is out of step, and the connection is closed rather than hand a response to
+/// the wrong request.
 final class ResponseMatcher: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = OutboundRequest
     typealias OutboundOut = ByteBuffer
 
     private var pending = CircularBuffer<(correlationID: Int32, promise: EventLoopPromise<ByteBuffer>)>()
-    private var nextCorrelationID: Int32 = 1
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        var request = unwrapOutboundIn(data)
-        let correlationID = nextCorrelationID
-        nextCorrelationID = nextCorrelationID == Int32.max ? 1 : nextCorrelationID + 1
-        request.frame.setInteger(correlationID, at: request.frame.readerIndex + 8, endianness: .big)
+        let request = unwrapOutboundIn(data)
         if request.expectsResponse {
-            pending.append((correlationID, request.promise))
+            pending.append((request.correlationID, request.promise))
             context.write(wrapOutboundOut(request.frame), promise: promise)
         } else {
             let written = context.eventLoop.makePromise(of: Void.self)

@@ -26,36 +26,57 @@ extension ClassicGroup {
         }
     }
 
+    private enum DueTimer {
+        case pendingMember(String)
+        case heartbeat(String)
+        case join(JoinTimer)
+        case sync(SyncTimer)
+    }
+
+    /// The earliest timer due at `now` (ties: pending ids, sessions, join, sync), so that
+    /// a clock that jumps still fires them in the order they expired.
+    private func earliestDueTimer(now: Int64) -> DueTimer? {
+        var best: (deadline: Int64, timer: DueTimer)?
+        func consider(_ deadline: Int64, _ timer: DueTimer) {
+            if deadline <= now, best.map({ deadline < $0.deadline }) ?? true { best = (deadline, timer) }
+        }
+        for (memberID, deadline) in pendingJoinMembers.sorted(by: { $0.key < $1.key }) {
+            consider(deadline, .pendingMember(memberID))
+        }
+        for memberID in memberOrder {
+            if let deadline = members[memberID]?.heartbeatDeadline { consider(deadline, .heartbeat(memberID)) }
+        }
+        if let joinTimer { consider(joinTimer.deadline, .join(joinTimer)) }
+        if let syncTimer { consider(syncTimer.deadline, .sync(syncTimer)) }
+        return best?.timer
+    }
+
     private mutating func fireOneTimer(now: Int64, into actions: inout [GroupAction]) -> Bool {
-        if let (memberID, _) = pendingJoinMembers.first(where: { $0.value <= now }) {
+        guard let due = earliestDueTimer(now: now) else { return false }
+        switch due {
+        case .pendingMember(let memberID):
             // KIP-394: the member id was never used to join.
             pendingJoinMembers[memberID] = nil
             if state == .preparingRebalance && hasAllMembersJoined { completeJoinPhase(now: now, into: &actions) }
-            return true
-        }
-        if let memberID = memberOrder.first(where: { id in members[id]?.heartbeatDeadline.map { $0 <= now } == true }) {
+        case .heartbeat(let memberID):
             expireHeartbeat(of: memberID, now: now, into: &actions)
-            return true
-        }
-        if let joinTimer, joinTimer.deadline <= now {
-            switch joinTimer {
+        case .join(let timer):
+            switch timer {
             case .initial(_, let delay, let remaining):
                 if newMemberAdded && remaining != 0 {
                     // Someone joined during the delay: wait again, within the rebalance timeout.
                     newMemberAdded = false
                     let next = min(settings.initialRebalanceDelayMs, remaining)
-                    self.joinTimer = .initial(deadline: now + next, delay: next, remaining: max(remaining - delay, 0))
+                    joinTimer = .initial(deadline: now + next, delay: next, remaining: max(remaining - delay, 0))
                 } else {
                     completeJoinPhase(now: now, into: &actions)
                 }
             case .rebalance:
                 completeJoinPhase(now: now, into: &actions)
             }
-            return true
-        }
-        if let syncTimer, syncTimer.deadline <= now {
-            self.syncTimer = nil
-            if syncTimer.generation == generationID, state == .completingRebalance || state == .stable,
+        case .sync(let timer):
+            syncTimer = nil
+            if timer.generation == generationID, state == .completingRebalance || state == .stable,
                 !pendingSyncMembers.isEmpty
             {
                 for memberID in memberOrder where pendingSyncMembers.contains(memberID) {
@@ -63,9 +84,8 @@ extension ClassicGroup {
                 }
                 prepareRebalance(now: now, into: &actions)
             }
-            return true
         }
-        return false
+        return true
     }
 
     /// A member's session timer ran out. Members waiting in a rebalance are kept (their

@@ -35,6 +35,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedEnableDisable, help: "Create topics on first use (auto.create.topics.enable).")
     var autoCreateTopics = true
 
+    @Option(name: .long, help: "How long the first rebalance of an empty consumer group waits for more members (group.initial.rebalance.delay.ms).")
+    var groupInitialRebalanceDelayMs: Int = 0
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -44,6 +47,9 @@ struct BrokerCommand: AsyncParsableCommand {
         }
         guard nodes >= 1 && nodes <= 64 else { throw ValidationError("--nodes must be 1 to 64, got \(nodes)") }
         guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1, got \(partitions)") }
+        guard groupInitialRebalanceDelayMs >= 0 else {
+            throw ValidationError("--group-initial-rebalance-delay-ms must be 0 or more, got \(groupInitialRebalanceDelayMs)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -65,6 +71,7 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.defaultPartitions = partitions
         configuration.autoCreateTopics = autoCreateTopics
         if flushEveryWrite { configuration.flushPolicy = .everyWrite }
+        configuration.groups.initialRebalanceDelay = .milliseconds(groupInitialRebalanceDelayMs)
 
         let cluster = try await EmbeddedCluster.bind(configuration: configuration, logger: logger)
         // Unbuffered, so a parent process can read the address as soon as it is printed.

@@ -31,6 +31,8 @@ public struct BrokerConfiguration: Sendable {
     public var retentionCheckInterval: Duration = .seconds(300)
     /// `log.segment.bytes` for topics that do not set `segment.bytes`.
     public var segmentBytes: Int = 1 << 30
+    /// The group coordinator's settings (`group.*`, `offsets.*`).
+    public var groups = GroupCoordinatorConfiguration()
 
     public init(dataDirectory: String, nodes: Int = 1) {
         self.dataDirectory = dataDirectory
@@ -51,6 +53,7 @@ public struct BrokerConfiguration: Sendable {
         try check(defaultReplicationFactor >= 1, "default.replication.factor", defaultReplicationFactor, "at least 1")
         try check(maximumRequestSize >= 1024, "socket.request.max.bytes", maximumRequestSize, "at least 1024")
         try check(maximumConnections >= 1, "max.connections", maximumConnections, "at least 1")
+        _ = try groups.validated()
         return self
     }
 }

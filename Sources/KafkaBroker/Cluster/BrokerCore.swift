@@ -21,6 +21,8 @@ public final class BrokerCore: Sendable {
     let logger: Logger
     let fetchSessions = SharedFetchSessionCache()
     let waiters = FetchWaiters()
+    /// Consumer groups and committed offsets (`Groups/`).
+    let groups: GroupCoordinator
     private let storage: Mutex<LogManager>
     private let partitions = Mutex<[TopicPartition: Partition]>([:])
     private let endpoints = Mutex<[Int32: (host: String, port: Int)]>([:])
@@ -46,6 +48,9 @@ public final class BrokerCore: Sendable {
         }
         let loaded = outcome.loaded.keys.sorted { $0.directoryName < $1.directoryName }
         storage = Mutex(manager)
+        groups = try GroupCoordinator(
+            dataDirectory: configuration.dataDirectory, nodeIDs: configuration.nodeIDs, configuration: configuration.groups,
+            logger: logger)
         for partition in loaded {
             guard let topic = metadata.topic(partition.topic), Int(partition.partition) < topic.partitions.count else {
                 logger.warning("\(partition) has a log but no topic in the cluster metadata; it is left untouched")
@@ -184,6 +189,7 @@ public final class BrokerCore: Sendable {
     /// flushes and producer expiry, for every partition. One partition's failure is
     /// logged and does not stop the others.
     func runHousekeeping(retention: Bool) {
+        groups.runTimers()
         for partition in allPartitions {
             do {
                 if retention {
@@ -220,6 +226,7 @@ public final class BrokerCore: Sendable {
 
     /// Closes every log cleanly (flush, clean-shutdown marker) so the next start skips recovery.
     func shutdown() {
+        groups.shutdown()
         waiters.shutDown()
         let all: [Partition] = partitions.withLock { partitions in
             defer { partitions = [:] }

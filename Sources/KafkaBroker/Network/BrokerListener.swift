@@ -69,13 +69,14 @@ struct BrokerListener: Sendable {
 
     private func serveConnection(_ connection: Connection, router: RequestRouter, logger: Logger) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown peer"
+        let clientHost = "/" + (connection.channel.remoteAddress?.ipAddress ?? "")
         var logger = logger
         logger[metadataKey: "peer"] = "\(peer)"
         logger[metadataKey: "node"] = "\(nodeID)"
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
-                    switch await router.route(frame: frame, nodeID: nodeID, logger: logger) {
+                    switch await router.route(frame: frame, nodeID: nodeID, clientHost: clientHost, logger: logger) {
                     case .respond(let response):
                         try await outbound.write(response)
                     case .noResponse:

@@ -10,6 +10,9 @@ extension RequestRouter {
         let served: [KafkaAPIKey] = [
             .apiVersions, .metadata, .produce, .fetch, .listOffsets, .deleteRecords, .describeProducers, .findCoordinator, .createTopics, .deleteTopics, .createPartitions, .describeConfigs,
             .incrementalAlterConfigs, .describeCluster, .initProducerId,
+            // Consumer groups, classic protocol (Groups/).
+            .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit, .offsetFetch, .offsetDelete, .listGroups,
+            .describeGroups, .deleteGroups,
         ]
         var versions = Dictionary(uniqueKeysWithValues: served.map { ($0, $0.validVersions) })
         if versions[.produce] != nil { versions[.produce] = 0...KafkaAPIKey.produce.validVersions.upperBound }

@@ -1,21 +1,48 @@
 import KafkaProtocol
 
 extension RequestRouter {
-    /// FindCoordinator, until consumer groups and transactions are served:
-    /// COORDINATOR_NOT_AVAILABLE, the answer a real broker gives while its coordinator
-    /// is not loaded (FINDINGS g), so clients retry rather than send group requests this
-    /// broker would refuse.
+    /// FindCoordinator (v0-6; v4+ batches keys, KIP-699).
     ///
-    /// It is served at all because librdkafka (kcat, confluent-kafka) enables LZ4 only
-    /// when the broker advertises FindCoordinator v0 (its "LZ4" feature check); without
-    /// it, those clients silently stop compressing lz4 batches.
+    /// Group keys (key type 0) are answered with the node that coordinates the group
+    /// (`GroupCoordinator.coordinatorNode(for:)`), except the very first lookup on a
+    /// fresh data directory, which gets COORDINATOR_NOT_AVAILABLE as from a real broker
+    /// creating `__consumer_offsets` (FINDINGS g). Transaction keys (type 1) get
+    /// COORDINATOR_NOT_AVAILABLE until transactions are served; other types
+    /// INVALID_REQUEST.
+    ///
+    /// It was served before groups were because librdkafka (kcat, confluent-kafka)
+    /// enables LZ4 only when the broker advertises FindCoordinator v0 (its "LZ4" feature
+    /// check).
     func findCoordinator(_ request: FindCoordinatorRequest, _ context: RequestContext) -> FindCoordinatorResponse {
-        let code = KafkaErrorCode.coordinatorNotAvailable
-        if context.version >= 4 {
-            let keys = request.coordinatorKeys.isEmpty ? [request.key] : request.coordinatorKeys
-            return FindCoordinatorResponse(
-                coordinators: keys.map { .init(key: $0, nodeId: -1, host: "", port: -1, errorCode: code.rawValue, errorMessage: code.message) })
+        let keys = context.version >= 4 ? request.coordinatorKeys : [request.key]
+        // One lookup per request, so that a batch of group keys is answered alike.
+        let groupsAvailable = request.keyType == 0 ? core.groups.coordinatorIsAvailable() : false
+        let answers = keys.map { key -> (code: KafkaErrorCode, node: Int32, host: String, port: Int32) in
+            let unavailable = (KafkaErrorCode.coordinatorNotAvailable, Int32(-1), "", Int32(-1))
+            switch request.keyType {
+            case 0:
+                guard groupsAvailable else { return unavailable }
+                let node = core.groups.coordinatorNode(for: key)
+                guard let endpoint = core.endpoint(of: node) else { return unavailable }
+                return (.none, node, endpoint.host, Int32(endpoint.port))
+            case 1:
+                return unavailable
+            default:
+                return (.invalidRequest, -1, "", -1)
+            }
         }
-        return FindCoordinatorResponse(errorCode: code.rawValue, errorMessage: code.message, nodeId: -1, host: "", port: -1)
+        if context.version >= 4 {
+            return FindCoordinatorResponse(
+                coordinators: zip(keys, answers).map { key, answer in
+                    .init(
+                        key: key, nodeId: answer.node, host: answer.host, port: answer.port, errorCode: answer.code.rawValue,
+                        errorMessage: answer.code == .none ? "" : answer.code.message)
+                })
+        }
+        let answer = answers[0]
+        // Before v4 Kafka sends the error's name as the message of a success ("NONE").
+        return FindCoordinatorResponse(
+            errorCode: answer.code.rawValue, errorMessage: answer.code == .none ? "NONE" : answer.code.message,
+            nodeId: answer.node, host: answer.host, port: answer.port)
     }
 }

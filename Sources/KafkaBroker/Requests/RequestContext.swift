@@ -7,6 +7,8 @@ struct RequestContext: Sendable {
     let nodeID: Int32
     let header: KafkaRequestHeader
     let logger: Logger
+    /// The client's address as Kafka reports it in DescribeGroups ("/127.0.0.1").
+    var clientHost: String = ""
 
     var version: Int16 { header.apiVersion }
 }

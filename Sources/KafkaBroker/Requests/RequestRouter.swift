@@ -16,7 +16,7 @@ final class RequestRouter: Sendable {
         self.core = core
     }
 
-    func route(frame: ByteBuffer, nodeID: Int32, logger: Logger) async -> RequestOutcome {
+    func route(frame: ByteBuffer, nodeID: Int32, clientHost: String = "", logger: Logger) async -> RequestOutcome {
         let request: KafkaRequest
         do {
             request = try KafkaRequest(frame: frame)
@@ -34,7 +34,7 @@ final class RequestRouter: Sendable {
         }
         var requestLogger = logger
         requestLogger[metadataKey: "api"] = "\(request.body.apiKey.name)v\(header.apiVersion)"
-        let context = RequestContext(nodeID: nodeID, header: header, logger: requestLogger)
+        let context = RequestContext(nodeID: nodeID, header: header, logger: requestLogger, clientHost: clientHost)
         let response: KafkaAnyResponse
         switch await handle(request.body, context: context) {
         case .response(let body): response = body
@@ -77,6 +77,16 @@ final class RequestRouter: Sendable {
         case .initProducerId(let request): return .response(.initProducerId(initProducerId(request, context)))
         case .describeProducers(let request): return .response(.describeProducers(describeProducers(request, context)))
         case .findCoordinator(let request): return .response(.findCoordinator(findCoordinator(request, context)))
+        case .joinGroup(let request): return .response(.joinGroup(await joinGroup(request, context)))
+        case .syncGroup(let request): return .response(.syncGroup(await syncGroup(request, context)))
+        case .heartbeat(let request): return .response(.heartbeat(heartbeat(request, context)))
+        case .leaveGroup(let request): return .response(.leaveGroup(leaveGroup(request, context)))
+        case .offsetCommit(let request): return .response(.offsetCommit(offsetCommit(request, context)))
+        case .offsetFetch(let request): return .response(.offsetFetch(offsetFetch(request, context)))
+        case .offsetDelete(let request): return .response(.offsetDelete(offsetDelete(request, context)))
+        case .listGroups(let request): return .response(.listGroups(listGroups(request, context)))
+        case .describeGroups(let request): return .response(.describeGroups(describeGroups(request, context)))
+        case .deleteGroups(let request): return .response(.deleteGroups(deleteGroups(request, context)))
         default:
             return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }

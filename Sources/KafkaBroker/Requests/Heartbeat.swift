@@ -1,0 +1,11 @@
+import KafkaProtocol
+
+extension RequestRouter {
+    /// Heartbeat (v0-4): keeps a member's session; REBALANCE_IN_PROGRESS asks it to rejoin.
+    func heartbeat(_ request: HeartbeatRequest, _ context: RequestContext) -> HeartbeatResponse {
+        guard coordinates(request.groupId, context) else {
+            return HeartbeatResponse(errorCode: KafkaErrorCode.notCoordinator.rawValue)
+        }
+        return HeartbeatResponse(errorCode: core.groups.heartbeat(request).rawValue)
+    }
+}

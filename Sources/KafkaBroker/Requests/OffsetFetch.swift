@@ -1,0 +1,75 @@
+import KafkaProtocol
+
+extension RequestRouter {
+    /// OffsetFetch (v1-9): one group (v1-7) or several (v8+, KIP-709); a null topic list
+    /// (v2+) asks for every partition the group committed. A partition without a
+    /// committed offset answers -1 with no error, as does a group that does not exist.
+    ///
+    /// `require_stable` (v7+, KIP-447) would answer UNSTABLE_OFFSET_COMMIT for partitions
+    /// with a pending transactional commit; without transactional commits there are none.
+    func offsetFetch(_ request: OffsetFetchRequest, _ context: RequestContext) -> OffsetFetchResponse {
+        let version = context.version
+        if version >= 8 {
+            return OffsetFetchResponse(
+                groups: request.groups.map { group in
+                    let partitions = group.topics.map { topics in
+                        topics.flatMap { topic in topic.partitionIndexes.map { TopicPartition(topic: topic.name, partition: $0) } }
+                    }
+                    let (error, offsets) = fetchGroupOffsets(group.groupId, partitions: partitions, context)
+                    return .init(
+                        groupId: group.groupId,
+                        topics: Self.grouped(offsets).map { name, entries in
+                            .init(
+                                name: name,
+                                partitions: entries.map { partition, offset in
+                                    .init(
+                                        partitionIndex: partition, committedOffset: offset?.offset ?? -1,
+                                        committedLeaderEpoch: offset?.leaderEpoch ?? -1, metadata: offset?.metadata ?? "",
+                                        errorCode: 0)
+                                })
+                        },
+                        errorCode: error.rawValue)
+                })
+        }
+        let partitions = request.topics.map { topics in
+            topics.flatMap { topic in topic.partitionIndexes.map { TopicPartition(topic: topic.name, partition: $0) } }
+        }
+        let (error, offsets) = fetchGroupOffsets(request.groupId, partitions: partitions, context)
+        // v1 has no top-level error: the group's error goes to every partition asked for.
+        let listed = error != .none && version < 2 ? (partitions ?? []).map { ($0, CommittedOffset?.none) } : offsets
+        let partitionError = version < 2 ? error.rawValue : 0
+        return OffsetFetchResponse(
+            topics: Self.grouped(listed).map { name, entries in
+                .init(
+                    name: name,
+                    partitions: entries.map { partition, offset in
+                        .init(
+                            partitionIndex: partition, committedOffset: offset?.offset ?? -1,
+                            committedLeaderEpoch: offset?.leaderEpoch ?? -1, metadata: offset?.metadata ?? "",
+                            errorCode: partitionError)
+                    })
+            },
+            errorCode: version >= 2 ? error.rawValue : 0)
+    }
+
+    private func fetchGroupOffsets(_ groupID: String, partitions: [TopicPartition]?, _ context: RequestContext)
+        -> (KafkaErrorCode, [(TopicPartition, CommittedOffset?)])
+    {
+        guard coordinates(groupID, context) else { return (.notCoordinator, []) }
+        guard let offsets = core.groups.fetchOffsets(groupID: groupID, partitions: partitions) else {
+            return (.coordinatorNotAvailable, [])
+        }
+        return (.none, offsets)
+    }
+
+    /// Partitions grouped by topic, topics in first-seen order.
+    private static func grouped(_ offsets: [(TopicPartition, CommittedOffset?)]) -> [(String, [(Int32, CommittedOffset?)])] {
+        var order: [String] = []
+        var byTopic: [String: [(Int32, CommittedOffset?)]] = [:]
+        for (partition, offset) in offsets {
+            if byTopic[partition.topic] == nil { order.append(partition.topic) }
+            byTopic[partition.topic, default: []].append((partition.partition, offset))
+        }
+        return order.map { ($0, byTopic[$0]!) }
+    }
+}

@@ -41,18 +41,25 @@ public final class LinkEngine: Sendable {
         let destinations = configuration.destinations.map { destination in
             (destination.name, KafkaClient(configuration: destination.cluster.clientConfiguration, logger: logger))
         }
+        let coalescers = Dictionary(uniqueKeysWithValues: zip(configuration.destinations, destinations).map { config, entry in
+            (entry.0, ProduceCoalescer(client: entry.1, timeout: config.cluster.requestTimeout))
+        })
         let fetches = FetchCoordinator(
             source: source, tuning: configuration.fetch, destinations: destinations.count,
             fanOutCacheBytes: configuration.produce.bufferBytes / 2, counters: counters, logger: logger)
         logger.info("link starting: \(configuration.source.bootstrap.map(\.description).joined(separator: ",")) -> \(configuration.destinations.map(\.name).joined(separator: ", "))")
         await withDiscardingTaskGroup { group in
             group.addTask { await fetches.run() }
+            for coalescer in coalescers.values {
+                group.addTask { await coalescer.run() }
+            }
 
             if let statusPath {
                 group.addTask { await self.writeStatus(to: statusPath) }
             }
-            await discover(source: source, destinations: destinations, fetches: fetches, group: &group)
+            await discover(source: source, destinations: destinations, fetches: fetches, coalescers: coalescers, group: &group)
             fetches.shutdown()
+            for coalescer in coalescers.values { coalescer.shutdown() }
             group.cancelAll()
         }
         await source.shutdown()
@@ -64,7 +71,8 @@ public final class LinkEngine: Sendable {
     /// The discovery loop: every `topics.discoveryInterval`, new topics and partitions get
     /// mirrors; every `configSync.interval`, destination configs follow the source.
     private func discover(
-        source: KafkaClient, destinations: [(String, KafkaClient)], fetches: FetchCoordinator, group: inout DiscardingTaskGroup
+        source: KafkaClient, destinations: [(String, KafkaClient)], fetches: FetchCoordinator,
+        coalescers: [String: ProduceCoalescer], group: inout DiscardingTaskGroup
     ) async {
         var nextConfigSync = ContinuousClock.now
         var mirrored: Set<String> = []
@@ -86,7 +94,7 @@ public final class LinkEngine: Sendable {
                             for partition in 0..<min(topic.partitions, destinationPartitions) {
                                 startWorker(
                                     TopicPartitionID(topic.name, Int32(partition)), destination: name, client: client,
-                                    source: source, fetches: fetches, group: &group)
+                                    source: source, fetches: fetches, produces: coalescers[name]!, group: &group)
                             }
                         } catch {
                             logger.warning("cannot prepare \(name):\(topic.name) yet: \(error)")
@@ -103,7 +111,7 @@ public final class LinkEngine: Sendable {
 
     private func startWorker(
         _ partition: TopicPartitionID, destination: String, client: KafkaClient, source: KafkaClient,
-        fetches: FetchCoordinator, group: inout DiscardingTaskGroup
+        fetches: FetchCoordinator, produces: ProduceCoalescer, group: inout DiscardingTaskGroup
     ) {
         let key = "\(destination)/\(partition)"
         let isNew = started.withLock { $0.insert(key).inserted }
@@ -112,9 +120,8 @@ public final class LinkEngine: Sendable {
         mirrorConfiguration.maxInFlight = configuration.produce.maxInFlightPerPartition
         let worker = PartitionWorker(
             partition: partition, destinationName: destination, source: source, destination: client, fetches: fetches,
-            status: board, startPosition: configuration.startPosition, mirrorConfiguration: mirrorConfiguration,
-            produceTimeout: configuration.destinations.first { $0.name == destination }?.cluster.requestTimeout ?? .seconds(30),
-            logger: logger)
+            produces: produces, status: board, startPosition: configuration.startPosition,
+            mirrorConfiguration: mirrorConfiguration, logger: logger)
         board.update(destination: destination, partition: partition) { _ in }
         group.addTask { await worker.run() }
     }

@@ -17,10 +17,10 @@ struct PartitionWorker: Sendable {
     let source: KafkaClient
     let destination: KafkaClient
     let fetches: FetchCoordinator
+    let produces: ProduceCoalescer
     let status: StatusBoard
     let startPosition: StartPosition
     let mirrorConfiguration: PartitionMirror.Configuration
-    let produceTimeout: Duration
     let logger: Logger
 
     private enum Event: Sendable {
@@ -243,18 +243,15 @@ struct PartitionWorker: Sendable {
         }
     }
 
-    /// Sends one planned batch with its base offset zeroed (KAFKA-RULES 2). Zeroing
+    /// Sends one planned batch with its base offset zeroed (KAFKA-RULES 2), through the
+    /// destination's coalescer (several partitions per request under load). Zeroing
     /// touches bytes 0..7 only, outside the CRC.
     private func produce(_ plan: BatchPlan) async -> Result<ProduceResult, KafkaClientError> {
         var bytes = plan.batch.bytes
         bytes.setRecordBatchBaseOffset(0, at: bytes.readerIndex)
         do {
             let leader = try await destination.leader(of: partition)
-            let results = try await destination.produce([partition: bytes], to: leader, acks: -1, timeout: produceTimeout)
-            guard let result = results[partition] else {
-                return .failure(KafkaClientError(.protocolViolation("no answer for the partition"), topic: partition.topic, partition: partition.partition))
-            }
-            return .success(result)
+            return await produces.produce(bytes, to: partition, on: leader)
         } catch let error as KafkaClientError {
             return .failure(error)
         } catch {

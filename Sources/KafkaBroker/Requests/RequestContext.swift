@@ -9,6 +9,8 @@ struct RequestContext: Sendable {
     let logger: Logger
     /// The client's address as Kafka reports it in DescribeGroups ("/127.0.0.1").
     var clientHost: String = ""
+    /// Who the connection authenticated as; ACLs are checked against it.
+    var principal: KafkaPrincipal = .anonymous
 
     var version: Int16 { header.apiVersion }
 }

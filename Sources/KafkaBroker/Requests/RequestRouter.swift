@@ -16,7 +16,10 @@ final class RequestRouter: Sendable {
         self.core = core
     }
 
-    func route(frame: ByteBuffer, nodeID: Int32, clientHost: String = "", logger: Logger) async -> RequestOutcome {
+    func route(
+        frame: ByteBuffer, nodeID: Int32, clientHost: String = "", principal: KafkaPrincipal = .anonymous,
+        logger: Logger
+    ) async -> RequestOutcome {
         let request: KafkaRequest
         do {
             request = try KafkaRequest(frame: frame)
@@ -34,7 +37,8 @@ final class RequestRouter: Sendable {
         }
         var requestLogger = logger
         requestLogger[metadataKey: "api"] = "\(request.body.apiKey.name)v\(header.apiVersion)"
-        let context = RequestContext(nodeID: nodeID, header: header, logger: requestLogger, clientHost: clientHost)
+        let context = RequestContext(
+            nodeID: nodeID, header: header, logger: requestLogger, clientHost: clientHost, principal: principal)
         let response: KafkaAnyResponse
         switch await handle(request.body, context: context) {
         case .response(let body): response = body

@@ -29,7 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let link = try loadLink(config)
         let logger = bootstrapLogging(level: logLevel, label: "causeway")
-        let engine = LinkEngine(configuration: link, statusPath: statusFile ?? statusPath(for: link), logger: logger)
+        let engine = LinkEngine(
+            configuration: link, statusPath: statusFile ?? statusPath(for: link),
+            replayJournal: FileReplayJournal(directory: URL(fileURLWithPath: replayJournalPath(for: link))), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [LinkService(engine: engine)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -61,9 +63,17 @@ func loadLink(_ path: String) throws -> LinkConfiguration {
 
 /// The default status file of a link: beside its store.
 func statusPath(for link: LinkConfiguration) -> String {
+    storeBase(for: link) + ".status.json"
+}
+
+/// Where transaction replays keep their checkpoints: a folder beside the store.
+func replayJournalPath(for link: LinkConfiguration) -> String {
+    storeBase(for: link) + ".replay"
+}
+
+private func storeBase(for link: LinkConfiguration) -> String {
     let store = link.store.path
-    let base = store.hasSuffix(".db") ? String(store.dropLast(3)) : store
-    return base + ".status.json"
+    return store.hasSuffix(".db") ? String(store.dropLast(3)) : store
 }
 
 func bootstrapLogging(level: String, label: String) -> Logger {

@@ -118,6 +118,8 @@ extension LinkConfiguration {
                     "\(produce.maxInFlightPerPartition) is not an integer from 1 to \(inFlight.upperBound) (1, the default, is the only value that is always safe)"
             )
         }
+        // Kafka takes transaction.timeout.ms as an int and refuses anything below 1 ms.
+        check.duration(produce.transactionTimeout, at: "produce.transactionTimeout", in: .milliseconds(1)...Duration.milliseconds(Int64(Int32.max)))
         if produce.bufferBytes < fetch.maxBytes {
             check.fail(
                 "produce.bufferBytes", value: ByteSizeSyntax.format(produce.bufferBytes),

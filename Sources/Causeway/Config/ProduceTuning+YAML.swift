@@ -1,7 +1,7 @@
 import Yams
 
 extension ProduceTuning {
-    static let keys = ["maxInFlightPerPartition", "bufferBytes"]
+    static let keys = ["maxInFlightPerPartition", "bufferBytes", "transactionTimeout"]
 
     static func read(_ node: Node?, at path: String, reader: inout ConfigurationReader) -> Self {
         var produce = ProduceTuning()
@@ -15,6 +15,11 @@ extension ProduceTuning {
         }
         if let value = mapping["bufferBytes"], let bytes = reader.byteSize(value, at: mapping.path("bufferBytes")) {
             produce.bufferBytes = bytes
+        }
+        if let value = mapping["transactionTimeout"],
+            let duration = reader.duration(value, at: mapping.path("transactionTimeout"))
+        {
+            produce.transactionTimeout = duration
         }
         return produce
     }

@@ -18,16 +18,26 @@ public struct ProduceTuning: Hashable, Sendable {
     /// response must fit. A slow destination stalls only its own share (with fan-out, the
     /// others go on until their own buffers fill).
     public var bufferBytes: Int
+    /// transaction.timeout.ms of the destination transactions that replay source
+    /// transactions. Default 60 s. A daemon restarted within it continues an interrupted
+    /// replay; a longer outage leaves that partition DIVERGED (the destination aborts the
+    /// transaction). Longer values also hold back read_committed consumers of the mirror
+    /// longer after a crash. Must not exceed the destination's max.transaction.timeout.ms
+    /// (15 minutes by default).
+    public var transactionTimeout: Duration
 
     public static let defaultMaxInFlightPerPartition = 1
     public static let maximumInFlightPerPartition = 5
     public static let defaultBufferBytes = 64 * 1_048_576
+    public static let defaultTransactionTimeout: Duration = .seconds(60)
 
     public init(
         maxInFlightPerPartition: Int = ProduceTuning.defaultMaxInFlightPerPartition,
-        bufferBytes: Int = ProduceTuning.defaultBufferBytes
+        bufferBytes: Int = ProduceTuning.defaultBufferBytes,
+        transactionTimeout: Duration = ProduceTuning.defaultTransactionTimeout
     ) {
         self.maxInFlightPerPartition = maxInFlightPerPartition
         self.bufferBytes = bufferBytes
+        self.transactionTimeout = transactionTimeout
     }
 }

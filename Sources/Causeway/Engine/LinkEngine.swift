@@ -14,15 +14,23 @@ public final class LinkEngine: Sendable {
     public let configuration: LinkConfiguration
     private let logger: Logger
     private let statusPath: String?
+    private let replayJournal: any ReplayJournal
     private let board = StatusBoard()
     private let started = Mutex<Set<String>>([])
     private let counters = LinkCounters()
 
-    /// - Parameter statusPath: where to write the link's status (JSON, every second) for
-    ///   `causeway status`; nil writes none.
-    public init(configuration: LinkConfiguration, statusPath: String? = nil, logger: Logger = Logger(label: "causeway.link")) {
+    /// - Parameters:
+    ///   - statusPath: where to write the link's status (JSON, every second) for
+    ///     `causeway status`; nil writes none.
+    ///   - replayJournal: where transaction replays keep their destination producers, so
+    ///     that a restart continues an interrupted replay; in memory when nil.
+    public init(
+        configuration: LinkConfiguration, statusPath: String? = nil, replayJournal: (any ReplayJournal)? = nil,
+        logger: Logger = Logger(label: "causeway.link")
+    ) {
         self.configuration = configuration
         self.statusPath = statusPath
+        self.replayJournal = replayJournal ?? InMemoryReplayJournal()
         var logger = logger
         logger[metadataKey: "link"] = "\(configuration.name)"
         self.logger = logger
@@ -121,7 +129,11 @@ public final class LinkEngine: Sendable {
         let worker = PartitionWorker(
             partition: partition, destinationName: destination, source: source, destination: client, fetches: fetches,
             produces: produces, status: board, startPosition: configuration.startPosition,
-            mirrorConfiguration: mirrorConfiguration, logger: logger)
+            mirrorConfiguration: mirrorConfiguration,
+            transactions: .init(
+                journal: replayJournal, transactionalIDPrefix: "causeway-\(configuration.name)-\(destination)",
+                transactionTimeout: configuration.produce.transactionTimeout),
+            logger: logger)
         board.update(destination: destination, partition: partition) { _ in }
         group.addTask { await worker.run() }
     }

@@ -21,7 +21,16 @@ struct PartitionWorker: Sendable {
     let status: StatusBoard
     let startPosition: StartPosition
     let mirrorConfiguration: PartitionMirror.Configuration
+    let transactions: TransactionSettings
     let logger: Logger
+
+    /// How source transactions are replayed on this destination.
+    struct TransactionSettings: Sendable {
+        var journal: any ReplayJournal
+        /// Destination transactional ids are this prefix, the partition and a slot number.
+        var transactionalIDPrefix: String
+        var transactionTimeout: Duration
+    }
 
     private enum Event: Sendable {
         case fetched(FetchCoordinator.Delivery)
@@ -29,7 +38,7 @@ struct PartitionWorker: Sendable {
         case produced(expected: Int64, Result<ProduceResult, KafkaClientError>)
         case logEndRead(Result<Int64, KafkaClientError>)
         case recordsDeleted(Result<Int64, KafkaClientError>)
-        case transactionReplayFailed(String)
+        case transactionReplayed(TransactionReplay, TransactionReplayer.Outcome)
     }
 
     func run() async {
@@ -49,19 +58,23 @@ struct PartitionWorker: Sendable {
         case nil: return
         }
         var mirror = PartitionMirror(configuration: mirrorConfiguration)
+        // A replay a crash interrupted resumes once, with the destination as it was found.
+        var replayResumeOffset = start.replayResumeOffset
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         var incoming = events.makeAsyncIterator()
         var tracker = LagTracker()
         await withDiscardingTaskGroup { group in
             var failures = 0
             var actions = mirror.started(
-                destinationLogEnd: start.destinationLogEnd, sourceLogStart: start.sourceLogStart,
+                destinationLogEnd: start.replaySpanBase ?? start.destinationLogEnd, sourceLogStart: start.sourceLogStart,
                 sourceHighWatermark: start.sourceHighWatermark, startPosition: start.position,
                 resumingBootstrap: start.resumingBootstrap)
             publish(mirror, &tracker)
             while true {
                 for action in actions {
-                    perform(action, failures: failures, group: &group, sink: sink, logger: logger)
+                    perform(
+                        action, failures: failures, replayResumeOffset: &replayResumeOffset, group: &group, sink: sink,
+                        logger: logger)
                 }
                 if mirror.state.isFinal { break }
                 guard let event = await incoming.next() else { break }
@@ -82,6 +95,11 @@ struct PartitionWorker: Sendable {
         var sourceHighWatermark: Int64
         var position: PartitionMirror.StartPosition
         var resumingBootstrap: Bool
+        /// The base of a transaction span whose replay a crash interrupted: the mirror
+        /// restarts there, and the replay skips what the destination already holds
+        /// (up to `replayResumeOffset`, the destination log end).
+        var replaySpanBase: Int64? = nil
+        var replayResumeOffset: Int64? = nil
     }
 
     private enum Start {
@@ -117,9 +135,17 @@ struct PartitionWorker: Sendable {
                     let found = try await source.listOffsets([partition: .timestamp(milliseconds)])[partition]!.get().offset
                     position = .offset(found < 0 ? sourceEnd : found)
                 }
-                return .mirror(StartingPoint(
+                var point = StartingPoint(
                     destinationLogEnd: destinationEnd, sourceLogStart: sourceStart, sourceHighWatermark: sourceEnd, position: position,
-                    resumingBootstrap: bootstrap == .fillersIncomplete))
+                    resumingBootstrap: bootstrap == .fillersIncomplete)
+                if let spanBase = try transactions.journal.checkpoint(destination: destinationName, partition: partition)?.openSpanBase,
+                    spanBase < destinationEnd
+                {
+                    logger.notice("a transaction replay from offset \(spanBase) was interrupted; resuming it (destination log end \(destinationEnd))")
+                    point.replaySpanBase = spanBase
+                    point.replayResumeOffset = destinationEnd
+                }
+                return .mirror(point)
             } catch {
                 attempt += 1
                 if attempt == 1 || attempt % 10 == 0 { logger.warning("cannot read partition offsets yet: \(error)") }
@@ -174,15 +200,33 @@ struct PartitionWorker: Sendable {
             return (mirror.deleteRecordsCompleted(lowWatermark: lowWatermark), failures)
         case .recordsDeleted(.failure(let error)):
             return (mirror.deleteRecordsFailed(error: Self.code(of: error)), failures + 1)
-        case .transactionReplayFailed(let reason):
+        case .transactionReplayed(_, .replayed(let logEnd)):
+            return (mirror.transactionReplayed(destinationLogEnd: logEnd), 0)
+        case .transactionReplayed(_, .diverged(let divergence)):
+            return (mirror.transactionReplayDiverged(divergence), failures)
+        case .transactionReplayed(_, .failed(let reason, retriable: false)):
             return (mirror.transactionReplayFailed(reason: reason), failures)
+        case .transactionReplayed(let span, .failed(let reason, retriable: true)):
+            // Resume the same span after a pause, from wherever the destination got to.
+            status.update(destination: destinationName, partition: partition) { $0.reason = "retrying a transaction replay: \(reason)" }
+            let delay = RetryBackoff(base: .milliseconds(200), maximum: .seconds(5)).delay(attempt: failures + 1)
+            group.addTask {
+                try? await Task.sleep(for: delay)
+                let checks = StartupChecks(partition: partition, source: source, destination: destination, logger: logger)
+                guard let logEnd = try? await checks.settledLogEnd() else {
+                    sink.yield(.transactionReplayed(span, .failed(reason, retriable: true)))
+                    return
+                }
+                sink.yield(.transactionReplayed(span, await replayer.replay(span, writtenUpTo: logEnd)))
+            }
+            return ([], failures + 1)
         }
     }
 
     // MARK: Actions
 
     private func perform(
-        _ action: PartitionMirror.Action, failures: Int, group: inout DiscardingTaskGroup,
+        _ action: PartitionMirror.Action, failures: Int, replayResumeOffset: inout Int64?, group: inout DiscardingTaskGroup,
         sink: AsyncStream<Event>.Continuation, logger: Logger
     ) {
         let delay = failures == 0 ? Duration.zero : RetryBackoff(base: .milliseconds(100), maximum: .seconds(5)).delay(attempt: failures)
@@ -227,11 +271,12 @@ struct PartitionWorker: Sendable {
                     sink.yield(.recordsDeleted(.failure(KafkaClientError(.connectionFailed("\(error)")))))
                 }
             }
-        case .replayTransaction(let replay):
-            // Source transactions are replayed in a transaction of Causeway's own
-            // (DESIGN.md); until that lands, the partition stops here, saying why.
-            sink.yield(.transactionReplayFailed(
-                "the source partition holds transactional data (\(replay)); replaying source transactions is not implemented yet"))
+        case .replayTransaction(let span):
+            let writtenUpTo = replayResumeOffset ?? span.baseOffset
+            replayResumeOffset = nil
+            group.addTask {
+                sink.yield(.transactionReplayed(span, await replayer.replay(span, writtenUpTo: writtenUpTo)))
+            }
         case .reportDiverged(let divergence):
             logger.error("DIVERGED: \(divergence)")
             status.update(destination: destinationName, partition: partition) { $0.reason = "\(divergence)" }
@@ -241,6 +286,18 @@ struct PartitionWorker: Sendable {
         case .reportSourceDataLoss(let from, let to):
             logger.error("source deleted offsets \(from)..<\(to) before they were copied; they are filled on the destination")
         }
+    }
+
+    /// Replays transaction spans through the same produce path as every other plan.
+    private var replayer: TransactionReplayer {
+        TransactionReplayer(
+            partition: partition, destinationName: destinationName, destination: destination, journal: transactions.journal,
+            transactionalIDPrefix: transactions.transactionalIDPrefix, transactionTimeout: transactions.transactionTimeout,
+            produce: { plan in await produce(plan) },
+            settledLogEnd: {
+                try await StartupChecks(partition: partition, source: source, destination: destination, logger: logger).settledLogEnd()
+            },
+            logger: logger)
     }
 
     /// Sends one planned batch with its base offset zeroed (KAFKA-RULES 2), through the

@@ -17,6 +17,10 @@ public struct Divergence: Hashable, Sendable, CustomStringConvertible {
         case sourceTruncated(sourceHighWatermark: Int64)
         /// A transaction replay left the destination log end elsewhere than the span's end.
         case transactionReplay(expected: Int64, found: Int64)
+        /// A replay interrupted by a crash could not be continued: the destination's
+        /// coordinator had aborted its transaction (the outage outlasted the transaction
+        /// timeout), so aborted records sit where the source has other data.
+        case replayTransactionAborted
     }
 
     /// The first offset at which the destination may differ from the source.
@@ -40,6 +44,8 @@ public struct Divergence: Hashable, Sendable, CustomStringConvertible {
             "diverged at offset \(offset): the source log now ends at \(hw), before offsets already mirrored"
         case .transactionReplay(let expected, let found):
             "diverged at offset \(offset): after a transaction replay the destination log end is \(found), expected \(expected)"
+        case .replayTransactionAborted:
+            "diverged at offset \(offset): the destination aborted the replay transaction a crash interrupted (down longer than the transaction timeout)"
         }
     }
 }

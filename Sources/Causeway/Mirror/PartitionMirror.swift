@@ -345,6 +345,12 @@ public struct PartitionMirror: Sendable {
         return pump()
     }
 
+    /// The engine found the destination differing from the source while replaying the span.
+    public mutating func transactionReplayDiverged(_ divergence: Divergence) -> [Action] {
+        guard phase.isActive, entries.contains(where: { $0.status == .inFlight && $0.isTransaction }) else { return [] }
+        return diverge(divergence)
+    }
+
     /// The engine could not replay the span (the transaction-replay work decides which
     /// failures it can resume; until then every one fails the partition).
     public mutating func transactionReplayFailed(reason: String) -> [Action] {

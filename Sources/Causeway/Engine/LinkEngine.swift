@@ -52,6 +52,11 @@ public final class LinkEngine: Sendable {
         let coalescers = Dictionary(uniqueKeysWithValues: zip(configuration.destinations, destinations).map { config, entry in
             (entry.0, ProduceCoalescer(client: entry.1, timeout: config.cluster.requestTimeout))
         })
+        // Half of produce.bufferBytes for batches waiting in the mirrors, half for the
+        // fan-out cache that keeps fetched chunks for destinations out of step.
+        let buffers = Dictionary(uniqueKeysWithValues: destinations.map { name, _ in
+            (name, DestinationBuffer(capacity: configuration.produce.bufferBytes / 2))
+        })
         let fetches = FetchCoordinator(
             source: source, tuning: configuration.fetch, destinations: destinations.count,
             fanOutCacheBytes: configuration.produce.bufferBytes / 2, counters: counters, logger: logger)
@@ -65,7 +70,9 @@ public final class LinkEngine: Sendable {
             if let statusPath {
                 group.addTask { await self.writeStatus(to: statusPath) }
             }
-            await discover(source: source, destinations: destinations, fetches: fetches, coalescers: coalescers, group: &group)
+            await discover(
+                source: source, destinations: destinations, fetches: fetches, coalescers: coalescers, buffers: buffers,
+                group: &group)
             fetches.shutdown()
             for coalescer in coalescers.values { coalescer.shutdown() }
             group.cancelAll()
@@ -80,7 +87,7 @@ public final class LinkEngine: Sendable {
     /// mirrors; every `configSync.interval`, destination configs follow the source.
     private func discover(
         source: KafkaClient, destinations: [(String, KafkaClient)], fetches: FetchCoordinator,
-        coalescers: [String: ProduceCoalescer], group: inout DiscardingTaskGroup
+        coalescers: [String: ProduceCoalescer], buffers: [String: DestinationBuffer], group: inout DiscardingTaskGroup
     ) async {
         var nextConfigSync = ContinuousClock.now
         var mirrored: Set<String> = []
@@ -102,7 +109,8 @@ public final class LinkEngine: Sendable {
                             for partition in 0..<min(topic.partitions, destinationPartitions) {
                                 startWorker(
                                     TopicPartitionID(topic.name, Int32(partition)), destination: name, client: client,
-                                    source: source, fetches: fetches, produces: coalescers[name]!, group: &group)
+                                    source: source, fetches: fetches, produces: coalescers[name]!, buffer: buffers[name]!,
+                                    group: &group)
                             }
                         } catch {
                             logger.warning("cannot prepare \(name):\(topic.name) yet: \(error)")
@@ -119,7 +127,7 @@ public final class LinkEngine: Sendable {
 
     private func startWorker(
         _ partition: TopicPartitionID, destination: String, client: KafkaClient, source: KafkaClient,
-        fetches: FetchCoordinator, produces: ProduceCoalescer, group: inout DiscardingTaskGroup
+        fetches: FetchCoordinator, produces: ProduceCoalescer, buffer: DestinationBuffer, group: inout DiscardingTaskGroup
     ) {
         let key = "\(destination)/\(partition)"
         let isNew = started.withLock { $0.insert(key).inserted }
@@ -128,7 +136,7 @@ public final class LinkEngine: Sendable {
         mirrorConfiguration.maxInFlight = configuration.produce.maxInFlightPerPartition
         let worker = PartitionWorker(
             partition: partition, destinationName: destination, source: source, destination: client, fetches: fetches,
-            produces: produces, status: board, startPosition: configuration.startPosition,
+            produces: produces, buffer: buffer, status: board, startPosition: configuration.startPosition,
             mirrorConfiguration: mirrorConfiguration,
             transactions: .init(
                 journal: replayJournal, transactionalIDPrefix: "causeway-\(configuration.name)-\(destination)",

@@ -18,6 +18,8 @@ struct PartitionWorker: Sendable {
     let destination: KafkaClient
     let fetches: FetchCoordinator
     let produces: ProduceCoalescer
+    /// The destination's share of `produce.bufferBytes`, shared with its other partitions.
+    let buffer: DestinationBuffer
     let status: StatusBoard
     let startPosition: StartPosition
     let mirrorConfiguration: PartitionMirror.Configuration
@@ -73,8 +75,8 @@ struct PartitionWorker: Sendable {
             while true {
                 for action in actions {
                     perform(
-                        action, failures: failures, replayResumeOffset: &replayResumeOffset, group: &group, sink: sink,
-                        logger: logger)
+                        action, failures: failures, holdingTransaction: mirror.isHoldingTransaction,
+                        replayResumeOffset: &replayResumeOffset, group: &group, sink: sink, logger: logger)
                 }
                 if mirror.state.isFinal { break }
                 guard let event = await incoming.next() else { break }
@@ -83,6 +85,7 @@ struct PartitionWorker: Sendable {
                 publish(mirror, &tracker)
             }
             fetches.cancel(partition, for: destinationName)
+            buffer.update(partition, holds: 0)
             group.cancelAll()
         }
     }
@@ -226,7 +229,8 @@ struct PartitionWorker: Sendable {
     // MARK: Actions
 
     private func perform(
-        _ action: PartitionMirror.Action, failures: Int, replayResumeOffset: inout Int64?, group: inout DiscardingTaskGroup,
+        _ action: PartitionMirror.Action, failures: Int, holdingTransaction: Bool, replayResumeOffset: inout Int64?,
+        group: inout DiscardingTaskGroup,
         sink: AsyncStream<Event>.Continuation, logger: Logger
     ) {
         let delay = failures == 0 ? Duration.zero : RetryBackoff(base: .milliseconds(100), maximum: .seconds(5)).delay(attempt: failures)
@@ -235,6 +239,7 @@ struct PartitionWorker: Sendable {
             let caughtUp = if case .waitForHighWatermark = action { true } else { false }
             group.addTask {
                 if delay > .zero { try? await Task.sleep(for: delay) }
+                if !caughtUp { await buffer.admit(holdingTransaction: holdingTransaction) }
                 await fetches.request(partition, for: destinationName, from: offset, caughtUp: caughtUp) { delivery in
                     sink.yield(.fetched(delivery))
                 }
@@ -331,6 +336,7 @@ struct PartitionWorker: Sendable {
     private func publish(_ mirror: PartitionMirror, _ tracker: inout LagTracker) {
         let lag = mirror.lag
         let seconds = tracker.update(lagRecords: lag.records)
+        buffer.update(partition, holds: lag.bytes)
         status.update(destination: destinationName, partition: partition) { line in
             line.state = mirror.state.statusName
             switch mirror.state {

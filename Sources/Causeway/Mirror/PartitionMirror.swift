@@ -82,6 +82,9 @@ public struct PartitionMirror: Sendable {
         }
     }
 
+    /// Whether a source transaction is being gathered (its marker not fetched yet).
+    public var isHoldingTransaction: Bool { openSpan != nil }
+
     /// Records and bytes the destination is behind the source.
     public var lag: MirrorLag {
         MirrorLag(records: max(0, sourceHighWatermark - destinationLogEnd), bytes: bufferedBytes)

@@ -201,7 +201,7 @@ struct TransactionReplayer: Sendable {
                 }
                 if let outcome { return outcome }
             }
-            state.nextSequence = Self.sequence(after: state.nextSequence, adding: plan.offsetCount)
+            state.nextSequence = MirrorBatchClassifier.sequence(state.nextSequence, plus: plan.offsetCount)
             walk.slots[slot] = state
         case .transactionMarker(let marker):
             guard let slot = walk.slotOfSource.removeValue(forKey: marker.producer.producerId), var state = walk.slots[slot] else {
@@ -247,11 +247,6 @@ struct TransactionReplayer: Sendable {
     private static func freeSlot(_ walk: Walk) -> Int {
         let used = Set(walk.slotOfSource.values)
         return (0...).first { !used.contains($0) }!
-    }
-
-    /// Kafka sequence numbers wrap at Int32.max back to 0.
-    static func sequence(after sequence: Int32, adding count: Int64) -> Int32 {
-        Int32((Int64(sequence) + count) % (Int64(Int32.max) + 1))
     }
 
     /// Sends a plan until it is acknowledged at its offset. After a failed attempt the

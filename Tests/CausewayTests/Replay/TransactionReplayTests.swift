@@ -26,11 +26,6 @@ final class TransactionReplayTests: XCTestCase {
         XCTAssertNil(TransactionReplayer.firstOpenOffset(in: span, below: span.nextOffset), "the marker closes it")
     }
 
-    func testSequenceNumbersWrapAtInt32Max() {
-        XCTAssertEqual(TransactionReplayer.sequence(after: 5, adding: 3), 8)
-        XCTAssertEqual(TransactionReplayer.sequence(after: Int32.max - 1, adding: 3), 1)
-    }
-
     func testFileJournalSurvivesReopeningAndRefusesGarbage() throws {
         let directory = URL(fileURLWithPath: temporaryPath("journal"))
         defer { try? FileManager.default.removeItem(at: directory) }

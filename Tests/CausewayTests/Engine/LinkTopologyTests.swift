@@ -59,6 +59,66 @@ final class LinkTopologyTests: XCTestCase {
         }
     }
 
+    /// One destination goes away while the source takes several times the link's
+    /// buffer: the other destination still receives everything, because the stalled
+    /// one only fills its own bounded buffer and the fan-out cache.
+    func testAStalledDestinationDoesNotHoldBackTheOther() async throws {
+        try await withSourceAndDestination { sourceCluster, source, fastCluster, fast in
+            try await withEmbeddedCluster { stalledCluster, _ in
+                _ = try await source.createTopics([NewTopic(name: "s.t", partitions: 4)])
+                let link = LinkConfiguration(
+                    name: "stall", source: Self.cluster(sourceCluster),
+                    destinations: [
+                        DestinationConfiguration(name: "fast", cluster: Self.cluster(fastCluster)),
+                        DestinationConfiguration(name: "stalled", cluster: Self.cluster(stalledCluster)),
+                    ],
+                    topics: TopicSelection(include: [.prefix("s.")], discoveryInterval: .milliseconds(200)),
+                    fetch: FetchTuning(maxBytes: 512 << 10, partitionMaxBytes: 128 << 10, maxWait: .milliseconds(50)),
+                    produce: ProduceTuning(bufferBytes: 1 << 20))
+                let engine = LinkEngine(configuration: link)
+                let value = ByteBuffer(repeating: 0x61, count: 1000)
+                func write(rounds: Range<Int>) async throws -> Int {
+                    var bytes = 0
+                    for round in rounds {
+                        for partition in 0..<4 {
+                            let id = TopicPartitionID("s.t", Int32(partition))
+                            var builder = RecordBatchBuilder(baseTimestamp: Int64(Date().timeIntervalSince1970 * 1000))
+                            for index in 0..<50 { builder.append(key: ByteBuffer(string: "\(round)-\(index)"), value: value) }
+                            let batch = try builder.build().bytes
+                            bytes += batch.readableBytes
+                            _ = try await source.produce([id: batch], to: source.leader(of: id))
+                        }
+                    }
+                    return bytes
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await engine.run() }
+                    _ = try await write(rounds: 0..<2)
+                    try await LinkEngineTests.waitUntilCaughtUp(engine, partitions: 8, offsets: 2 * 4 * 2 * 50)
+                    stalledCluster.stop()
+                    let written = try await write(rounds: 2..<32)
+                    XCTAssertGreaterThan(written, 4 * link.produce.bufferBytes, "the source takes several buffers' worth")
+                    let total: Int64 = 4 * 32 * 50
+                    let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+                    while ContinuousClock.now < deadline {
+                        let lines = engine.status.filter { $0.destination == "fast" }
+                        if lines.count == 4, lines.reduce(0, { $0 + $1.destinationLogEnd }) == total { break }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    let stalled = engine.status.filter { $0.destination == "stalled" }
+                    XCTAssertLessThan(stalled.reduce(0) { $0 + $1.destinationLogEnd }, total, "the stalled destination got nothing new")
+                    group.cancelAll()
+                }
+                let verifier = PartitionVerifier(source: source, destination: fast)
+                for partition in 0..<4 {
+                    let comparison = try await verifier.compare(TopicPartitionID("s.t", Int32(partition)))
+                    XCTAssertTrue(comparison.isIdentical, "\(comparison.differences)")
+                    XCTAssertEqual(comparison.comparedRecords, 32 * 50)
+                }
+            }
+        }
+    }
+
     func testGrowsPartitionsSyncsConfigsAndMirrorsLogAppendTimeTopics() async throws {
         try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
             _ = try await source.createTopics([

@@ -285,3 +285,108 @@ def test_coordinator_state_survives_restart(broker):
         assert [t for _, t in markers(wait_markers(broker, topic, p, 3))] == ["COMMIT", "ABORT", "COMMIT"]
     got = sorted(v for _, v in consume_all(broker.bootstrap, topic, 2, "read_committed", 6))
     assert got == sorted([f"kept-p{p}-{i}" for p in range(2) for i in range(2)] + [f"next-p{p}-0" for p in range(2)])
+
+
+# -- the FINDINGS f layout, against the real broker's recorded answers -------------------
+
+def _f_case(name: str) -> dict:
+    import json
+    from support import CONFORMANCE_DIR
+    for line in (CONFORMANCE_DIR / "cases.jsonl").read_text().splitlines():
+        if line.strip():
+            case = json.loads(line)
+            if case["name"] == name:
+                return case
+    pytest.skip(f"conformance case {name} is not in the corpus")
+
+
+def _batch_shape(batch: dict) -> tuple:
+    control = batch["records"][0]["control"]["type"] if batch["isControl"] else None
+    return (batch["baseOffset"], batch["lastOffsetDelta"], batch["recordCount"], batch["attributes"], control)
+
+
+def _replay_and_compare(c, name: str, producer_id: int, recorded_producer_id: int = 6):
+    """Sends a recorded f request and compares its answer with the recorded one: error
+    codes, offsets, high watermark, last stable offset, aborted transactions (producer id
+    mapped to this broker's) and the shape of every returned batch. Producer epochs,
+    timestamps and CRCs differ by construction (Java's transactions version 2 bumps the
+    epoch at each end; see FINDINGS f)."""
+    case = _f_case(name)
+    api_key, version = case["api_key"], case["api_version"]
+    got = c.send_frame(bytes.fromhex(case["request_hex"]))
+    assert got, f"{name}: connection closed"
+    _, want = kwire.decode_response(api_key, version, bytes.fromhex(case["response_hex"]))
+    _, have = kwire.decode_response(api_key, version, got)
+    if api_key == 2:
+        assert kwire.key_fields(have) == kwire.key_fields(want), name
+        return
+    wp, hp = want["Responses"][0]["Partitions"][0], have["Responses"][0]["Partitions"][0]
+    for key in ("ErrorCode", "HighWatermark", "LastStableOffset", "LogStartOffset"):
+        assert hp[key] == wp[key], f"{name}: {key} {hp[key]} != recorded {wp[key]}"
+    def aborted(p, pid):
+        if p["AbortedTransactions"] is None:
+            return None
+        return [(a["ProducerId"] == pid, a["FirstOffset"]) for a in p["AbortedTransactions"]]
+    assert aborted(hp, producer_id) == aborted(wp, recorded_producer_id), name
+    assert [_batch_shape(b) for b in kwire.parse_batches(hp["Records"] or b"")] == \
+        [_batch_shape(b) for b in kwire.parse_batches(wp["Records"] or b"")], name
+
+
+def test_findings_f_layout_gets_the_recorded_answers(broker):
+    """Rebuilds FINDINGS f's cf-txn[0] (commit 3, abort 2, commit 2, then 1 left open) with
+    a raw transactional session, then replays the recorded Fetch and ListOffsets."""
+    setup = _f_case("f_fetch_v12_read_committed_open_txn")["setup"][0]
+    c = conn(broker)
+    try:
+        assert c.send_frame(bytes.fromhex(setup["request_hex"]))
+        assert kwire.wait_for_topics(c, ["cf-txn"], timeout=15)
+        tid = "cf-txn-1"
+        _, _, init = c.call(22, 4, {"TransactionalId": tid, "TransactionTimeoutMs": 60000,
+                                    "ProducerId": -1, "ProducerEpoch": -1})
+        assert init["ErrorCode"] == 0, kwire.err(init["ErrorCode"])
+        pid, epoch, sequence, end = init["ProducerId"], init["ProducerEpoch"], 0, 0
+
+        def transaction(records: int, outcome: bool | None):
+            nonlocal epoch, sequence, end
+            _, _, added = c.call(24, 3, {"V3AndBelowTransactionalId": tid, "V3AndBelowProducerId": pid,
+                                         "V3AndBelowProducerEpoch": epoch,
+                                         "V3AndBelowTopics": [{"Name": "cf-txn", "Partitions": [0]}]})
+            assert added["ResultsByTopicV3AndBelow"][0]["ResultsByPartition"][0]["PartitionErrorCode"] == 0
+            batch = kwire.build_batch([{"value": f"r{i}".encode()} for i in range(records)], producer_id=pid,
+                                      producer_epoch=epoch, base_sequence=sequence, transactional=True)
+            _, _, produced = c.call(0, 9, {"TransactionalId": tid, "Acks": -1, "TimeoutMs": 30000, "TopicData": [
+                {"Name": "cf-txn", "PartitionData": [{"Index": 0, "Records": batch}]}]})
+            part = produced["Responses"][0]["PartitionResponses"][0]
+            assert (part["ErrorCode"], part["BaseOffset"]) == (0, end), part
+            sequence += records
+            end += records
+            if outcome is None:
+                return
+            _, _, ended = c.call(26, 3, {"TransactionalId": tid, "ProducerId": pid, "ProducerEpoch": epoch,
+                                         "Committed": outcome})
+            assert ended["ErrorCode"] == 0, kwire.err(ended["ErrorCode"])
+            end += 1
+            wait_until(lambda: latest(broker, "cf-txn", 0, 0) == end, DEADLINE, f"the marker at {end - 1}")
+            # Between transactions the producer re-initialises with its id and epoch
+            # (KIP-360), which bumps the epoch as Java's producer does (FINDINGS f: 0, 1, 2, 3).
+            _, _, again = c.call(22, 4, {"TransactionalId": tid, "TransactionTimeoutMs": 60000,
+                                         "ProducerId": pid, "ProducerEpoch": epoch})
+            assert (again["ErrorCode"], again["ProducerId"], again["ProducerEpoch"]) == (0, pid, epoch + 1), again
+            epoch, sequence = epoch + 1, 0
+
+        transaction(3, True)
+        transaction(2, False)
+        transaction(2, True)
+        transaction(1, None)
+        for name in ("f_fetch_v12_read_committed_open_txn", "f_listoffsets_latest_read_committed_open_txn",
+                     "f_listoffsets_latest_read_uncommitted_open_txn"):
+            _replay_and_compare(c, name, pid)
+        _, _, ended = c.call(26, 3, {"TransactionalId": tid, "ProducerId": pid, "ProducerEpoch": epoch,
+                                     "Committed": True})
+        assert ended["ErrorCode"] == 0
+        wait_until(lambda: latest(broker, "cf-txn", 0, 1) == 12, DEADLINE, "the last COMMIT at 11")
+        for name in ("f_fetch_v12_read_uncommitted_all", "f_fetch_v12_read_committed_from_4",
+                     "f_listoffsets_latest_read_committed_all"):
+            _replay_and_compare(c, name, pid)
+    finally:
+        c.close()

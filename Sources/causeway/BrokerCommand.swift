@@ -38,6 +38,12 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long the first rebalance of an empty consumer group waits for more members (group.initial.rebalance.delay.ms).")
     var groupInitialRebalanceDelayMs: Int = 0
 
+    @Option(name: .long, help: "How often open transactions are checked against their timeout (transaction.abort.timed.out.transaction.cleanup.interval.ms).")
+    var transactionTimeoutCheckIntervalMs: Int = 10_000
+
+    @Option(name: .long, help: "The longest transaction.timeout.ms a producer may ask for (transaction.max.timeout.ms).")
+    var transactionMaxTimeoutMs: Int = 900_000
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -49,6 +55,13 @@ struct BrokerCommand: AsyncParsableCommand {
         guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1, got \(partitions)") }
         guard groupInitialRebalanceDelayMs >= 0 else {
             throw ValidationError("--group-initial-rebalance-delay-ms must be 0 or more, got \(groupInitialRebalanceDelayMs)")
+        }
+        guard transactionTimeoutCheckIntervalMs >= 1 else {
+            throw ValidationError(
+                "--transaction-timeout-check-interval-ms must be at least 1, got \(transactionTimeoutCheckIntervalMs)")
+        }
+        guard (1...Int(Int32.max)).contains(transactionMaxTimeoutMs) else {
+            throw ValidationError("--transaction-max-timeout-ms must be 1 to 2147483647, got \(transactionMaxTimeoutMs)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -72,6 +85,8 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.autoCreateTopics = autoCreateTopics
         if flushEveryWrite { configuration.flushPolicy = .everyWrite }
         configuration.groups.initialRebalanceDelay = .milliseconds(groupInitialRebalanceDelayMs)
+        configuration.transactions.timedOutTransactionCheckInterval = .milliseconds(transactionTimeoutCheckIntervalMs)
+        configuration.transactions.maximumTimeout = .milliseconds(transactionMaxTimeoutMs)
 
         let cluster = try await EmbeddedCluster.bind(configuration: configuration, logger: logger)
         // Unbuffered, so a parent process can read the address as soon as it is printed.

@@ -51,7 +51,8 @@ class Broker:
 
     def __init__(self, data_dir: Path, log_dir: Path, *, nodes: int = 1, partitions: int = 1,
                  flush_every_write: bool = False, auto_create_topics: bool = True,
-                 log_level: str = "info", name: str = "broker"):
+                 log_level: str = "info", name: str = "broker",
+                 transaction_timeout_check_interval_ms: int | None = None):
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir)
         self.nodes = nodes
@@ -60,6 +61,7 @@ class Broker:
         self.auto_create_topics = auto_create_topics
         self.log_level = log_level
         self.name = name
+        self.transaction_timeout_check_interval_ms = transaction_timeout_check_interval_ms
         self.proc: subprocess.Popen | None = None
         self.bootstrap: str | None = None
         self.runs: list[dict] = []  # one entry per start: stdout/stderr paths, exit status
@@ -90,6 +92,8 @@ class Broker:
             cmd.append("--flush-every-write")
         if not self.auto_create_topics:
             cmd.append("--disable-auto-create-topics")
+        if self.transaction_timeout_check_interval_ms is not None:
+            cmd += ["--transaction-timeout-check-interval-ms", str(self.transaction_timeout_check_interval_ms)]
         return cmd
 
     def start(self, timeout: float = START_TIMEOUT) -> "Broker":

@@ -33,6 +33,8 @@ public struct BrokerConfiguration: Sendable {
     public var segmentBytes: Int = 1 << 30
     /// The group coordinator's settings (`group.*`, `offsets.*`).
     public var groups = GroupCoordinatorConfiguration()
+    /// Transaction coordinator settings (`Transactions/`).
+    public var transactions = TransactionCoordinatorConfiguration()
 
     public init(dataDirectory: String, nodes: Int = 1) {
         self.dataDirectory = dataDirectory
@@ -54,6 +56,7 @@ public struct BrokerConfiguration: Sendable {
         try check(maximumRequestSize >= 1024, "socket.request.max.bytes", maximumRequestSize, "at least 1024")
         try check(maximumConnections >= 1, "max.connections", maximumConnections, "at least 1")
         _ = try groups.validated()
+        _ = try transactions.validated()
         return self
     }
 }

@@ -23,6 +23,8 @@ public final class BrokerCore: Sendable {
     let waiters = FetchWaiters()
     /// Consumer groups and committed offsets (`Groups/`).
     let groups: GroupCoordinator
+    /// Transactions (`Transactions/`).
+    let transactions: TransactionCoordinator
     private let storage: Mutex<LogManager>
     private let partitions = Mutex<[TopicPartition: Partition]>([:])
     private let endpoints = Mutex<[Int32: (host: String, port: Int)]>([:])
@@ -51,6 +53,10 @@ public final class BrokerCore: Sendable {
         groups = try GroupCoordinator(
             dataDirectory: configuration.dataDirectory, nodeIDs: configuration.nodeIDs, configuration: configuration.groups,
             logger: logger)
+        let metadata = self.metadata
+        transactions = try TransactionCoordinator(
+            dataDirectory: configuration.dataDirectory, configuration: configuration.transactions,
+            allocateProducerId: { try metadata.allocateProducerIDs() }, logger: logger)
         for partition in loaded {
             guard let topic = metadata.topic(partition.topic), Int(partition.partition) < topic.partitions.count else {
                 logger.warning("\(partition) has a log but no topic in the cluster metadata; it is left untouched")
@@ -227,6 +233,7 @@ public final class BrokerCore: Sendable {
     /// Closes every log cleanly (flush, clean-shutdown marker) so the next start skips recovery.
     func shutdown() {
         groups.shutdown()
+        transactions.shutdown()
         waiters.shutDown()
         let all: [Partition] = partitions.withLock { partitions in
             defer { partitions = [:] }

@@ -91,6 +91,8 @@ public final class EmbeddedCluster: Service, Sendable {
                     }
                 }
                 group.addTask { try await self.housekeeping() }
+                group.addTask { await self.core.runTransactionMarkers() }
+                group.addTask { try await self.core.runTransactionTimeouts() }
                 group.addTask {
                     for await _ in self.stopRequests { break }
                     throw CancellationError()

@@ -48,3 +48,41 @@ extension GroupCoordinator {
         return result ?? (.coordinatorNotAvailable, [:])
     }
 }
+
+extension GroupCoordinator {
+    /// Commits the offsets of a transaction that has committed (TxnOffsetCommit's offsets
+    /// become visible only now): stored durably, then applied, with no member or
+    /// generation check (those were made when TxnOffsetCommit arrived). Returns false
+    /// when the store failed; the caller retries.
+    func commitTransactionalOffsets(groupID: String, offsets: [TopicPartition: PendingTransactionOffset]) -> Bool {
+        let result = write { state, now, store -> Bool in
+            var plan = GroupCoordinatorState.CommitPlan()
+            for (partition, offset) in offsets {
+                plan.partitionErrors[partition] = KafkaErrorCode.none
+                plan.offsets[partition] = CommittedOffset(
+                    offset: offset.offset, leaderEpoch: offset.leaderEpoch, metadata: offset.metadata,
+                    commitTimestamp: now, expireTimestamp: nil)
+            }
+            do {
+                try store(state.records(of: plan, groupID: groupID))
+            } catch {
+                return false
+            }
+            state.applyCommit(plan, groupID: groupID, memberID: "", now: now)
+            return true
+        }
+        return result ?? false
+    }
+
+    /// The error a TxnOffsetCommit's member and generation get from the group, nil when
+    /// they may commit. Groups that do not exist accept any commit, as for OffsetCommit
+    /// with generation -1.
+    func validateTransactionalCommit(groupID: String, memberID: String, instanceID: String?, generationID: Int32)
+        -> KafkaErrorCode?
+    {
+        guard isActive else { return .coordinatorNotAvailable }
+        return withState { state in
+            state.groups[groupID]?.validateOffsetCommit(memberID: memberID, instanceID: instanceID, generationID: generationID)
+        }
+    }
+}

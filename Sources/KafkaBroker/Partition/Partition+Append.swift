@@ -20,10 +20,10 @@ extension Partition {
         // A producer whose transaction is already open here needs no verification
         // (Kafka's `hasOngoingTransaction` short-cut before asking the coordinator).
         var request = request
-        let askCoordinator = request.isPartitionInTransaction
-        request.isPartitionInTransaction = { [self] producerId, epoch in
+        let askCoordinator = request.verifyTransaction
+        request.verifyTransaction = { [self] producerId, epoch in
             withLock { producers.hasOngoingTransaction(producerId: producerId, producerEpoch: epoch) }
-                || askCoordinator(producerId, epoch)
+                ? .none : askCoordinator(producerId, epoch)
         }
 
         let batch: ValidatedBatch

@@ -28,6 +28,11 @@ public final class Partition: @unchecked Sendable {
 
     var log: PartitionLog
     var producers: ProducerStateManager
+    /// The transactions that ended with an ABORT marker here, by marker offset (Kafka's
+    /// `.txnindex`). Rebuilt from the log when the partition opens, which is what Kafka
+    /// does too when the index is missing; entries below the log start are dropped as
+    /// retention moves it.
+    var abortedIndex: [AbortedTransaction]
     var leaderEpochValue: Int32
     var validator: ProduceValidator
     var changeHandler: (@Sendable (PartitionChange) -> Void)?
@@ -60,31 +65,36 @@ public final class Partition: @unchecked Sendable {
         self.validator = ProduceValidator(topicPartition: log.topicPartition, topicConfig: topicConfig)
         self.changeHandler = onChange
         self.producerExpirationCheckIntervalMs = producerIdExpirationCheckIntervalMs
-        self.producers = try Self.loadProducerState(
+        (self.producers, self.abortedIndex) = try Self.loadProducerState(
             from: log, expirationMilliseconds: producerIdExpirationMs, nowMilliseconds: clock.nowMilliseconds)
         self.lastProducerExpirationCheck = clock.nowMilliseconds
     }
 
     /// Replays every batch from the log start offset to the log end into a fresh
-    /// producer state, then drops the producers that have expired meanwhile.
+    /// producer state, then drops the producers that have expired meanwhile. The ABORT
+    /// markers met on the way make the aborted-transaction index.
     static func loadProducerState(
         from log: PartitionLog, expirationMilliseconds: Int64, nowMilliseconds: Int64
-    ) throws -> ProducerStateManager {
+    ) throws -> (ProducerStateManager, [AbortedTransaction]) {
         var state = ProducerStateManager(topicPartition: log.topicPartition, expirationMilliseconds: expirationMilliseconds)
+        var aborted: [AbortedTransaction] = []
         var offset = log.logStartOffset
         while offset < log.logEndOffset {
             let read = try log.read(from: offset, maxBytes: 1 << 20, minOneBatch: true, upperBound: log.logEndOffset)
             var batches = RecordBatchSequence(read.records).makeIterator()
             var next = offset
             while let batch = try batches.next() {
-                state.replay(batch)
+                if let completed = state.replay(batch), completed.isAborted {
+                    aborted.append(AbortedTransaction(
+                        producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.markerOffset))
+                }
                 next = batch.nextOffset
             }
             guard next > offset else { break }  // nothing readable: never loop forever
             offset = next
         }
         state.removeExpiredProducers(nowMilliseconds: nowMilliseconds)
-        return state
+        return (state, aborted)
     }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
@@ -146,7 +156,12 @@ public final class Partition: @unchecked Sendable {
     /// Runs retention on the log (see ``PartitionLog/applyRetention()``).
     @discardableResult
     public func applyRetention() throws -> RetentionOutcome {
-        try withLock { try log.applyRetention() }
+        try withLock {
+            let outcome = try log.applyRetention()
+            let start = log.logStartOffset
+            abortedIndex.removeAll { $0.lastOffset < start }
+            return outcome
+        }
     }
 
     /// Runs a log-cleaner pass over the log (see ``PartitionLog/clean(config:activeProducers:firstUnstableOffset:force:)``),

@@ -66,14 +66,15 @@ public struct ProduceValidator: Sendable {
         // 3. KIP-890 verification (ReplicaManager, before the log sees the batch): only
         // batches with a producer id are verified, as in Kafka.
         let header = RawHeader(bytes)
-        if header.isTransactional, header.producerId >= 0,
-            !request.isPartitionInTransaction(header.producerId, header.producerEpoch)
-        {
-            throw ProduceRejection(
-                .invalidProducerIdMapping,
-                "The partition \(topicPartition) is not part of an ongoing transaction of producer \(header.producerId)",
-                errorMessage: "The partition has not been added to the transaction",
-                reportsLogStartOffset: false)
+        if header.isTransactional, header.producerId >= 0 {
+            let code = request.verifyTransaction(header.producerId, header.producerEpoch)
+            if code != .none {
+                throw ProduceRejection(
+                    code,
+                    "The partition \(topicPartition) is not part of an ongoing transaction of producer \(header.producerId)",
+                    errorMessage: "The partition has not been added to the transaction",
+                    reportsLogStartOffset: false)
+            }
         }
 
         // 4. UnifiedLog.analyzeAndValidateRecords.

@@ -117,8 +117,8 @@ public struct ProducerStateManager: Hashable, Sendable {
     /// `ProducerAppendInfo.appendEndTxnMarker`): the epoch moves to the marker's, the
     /// open transaction closes. Returns the transaction it ended, if it had data here.
     ///
-    /// Hook for the transaction work to come: the epoch and coordinator-epoch fencing
-    /// checks Kafka makes on markers are not applied yet.
+    /// The epoch and coordinator-epoch fencing checks Kafka makes on markers are the
+    /// caller's (``Partition/appendTransactionMarker(producerId:producerEpoch:isCommit:coordinatorEpoch:)``).
     @discardableResult
     public mutating func applyTransactionMarker(
         producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, isCommit: Bool, offset: Int64, timestamp: Int64
@@ -140,16 +140,16 @@ public struct ProducerStateManager: Hashable, Sendable {
     /// Replays a batch read back from the log (at start-up, in offset order) without
     /// the client checks, as Kafka's log loading does (origin REPLICATION). Data
     /// batches refill the last-five cache, so retries are recognised across a restart;
-    /// markers close transactions.
-    public mutating func replay(_ batch: RecordBatch) {
-        guard batch.producerId >= 0 else { return }
+    /// markers close transactions, and the transaction a marker closed is returned.
+    @discardableResult
+    public mutating func replay(_ batch: RecordBatch) -> CompletedTransaction? {
+        guard batch.producerId >= 0 else { return nil }
         if batch.isControl {
-            guard let marker = try? batch.controlRecords().first else { return }
-            applyTransactionMarker(
+            guard let marker = try? batch.controlRecords().first else { return nil }
+            return applyTransactionMarker(
                 producerId: batch.producerId, producerEpoch: batch.producerEpoch,
                 coordinatorEpoch: marker.coordinatorEpoch, isCommit: marker.type == .commit,
                 offset: batch.baseOffset, timestamp: batch.maxTimestamp)
-            return
         }
         recordAppend(
             ProducerBatch(
@@ -157,6 +157,7 @@ public struct ProducerStateManager: Hashable, Sendable {
                 lastOffsetDelta: batch.lastOffsetDelta, maxTimestamp: batch.maxTimestamp,
                 isTransactional: batch.isTransactional),
             firstOffset: batch.baseOffset)
+        return nil
     }
 
     // MARK: Expiration and description

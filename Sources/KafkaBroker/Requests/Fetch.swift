@@ -62,16 +62,25 @@ extension RequestRouter {
             guard plan.fetchOffset >= logStart, plan.fetchOffset <= partition.logEndOffset else {
                 return fail(.offsetOutOfRange)
             }
+            let lastStableOffset = partition.lastStableOffset
             data.highWatermark = highWatermark
-            // Without transactions the last stable offset is the high watermark.
-            data.lastStableOffset = highWatermark
+            data.lastStableOffset = lastStableOffset
             data.logStartOffset = logStart
+            // read_committed reads up to the last stable offset only (KIP-98); the
+            // client drops aborted batches itself with the list below (FINDINGS f).
+            let upperBound = readCommitted ? lastStableOffset : highWatermark
             let limit = min(Int(plan.maxBytes), remaining)
-            guard plan.fetchOffset < highWatermark, limit > 0 || total == 0 else { return data }
+            guard plan.fetchOffset < upperBound, limit > 0 || total == 0 else { return data }
             do {
                 let read = try partition.read(
-                    from: plan.fetchOffset, maxBytes: max(0, limit), minOneBatch: total == 0)
+                    from: plan.fetchOffset, maxBytes: max(0, limit), minOneBatch: total == 0, upperBound: upperBound)
                 data.records = read.records
+                if readCommitted {
+                    let end = Self.offsetAfterLastBatch(read.records) ?? plan.fetchOffset
+                    data.abortedTransactions = partition.abortedTransactions(from: plan.fetchOffset, upTo: end).map {
+                        .init(producerId: $0.producerId, firstOffset: $0.firstOffset)
+                    }
+                }
                 total += read.records.readableBytes
                 remaining -= read.records.readableBytes
             } catch {
@@ -81,5 +90,16 @@ extension RequestRouter {
             return data
         }
         return (responses, total, hasError)
+    }
+
+    /// The offset after the last whole batch of a read (nil when it holds none): the
+    /// upper end of the range whose aborted transactions a read_committed reader needs.
+    static func offsetAfterLastBatch(_ records: ByteBuffer) -> Int64? {
+        var next: Int64?
+        var iterator = RecordBatchSequence(records).makeIterator()
+        while let batch = try? iterator.next() {
+            next = batch.nextOffset
+        }
+        return next
     }
 }

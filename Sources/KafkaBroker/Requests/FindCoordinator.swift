@@ -6,9 +6,9 @@ extension RequestRouter {
     /// Group keys (key type 0) are answered with the node that coordinates the group
     /// (`GroupCoordinator.coordinatorNode(for:)`), except the very first lookup on a
     /// fresh data directory, which gets COORDINATOR_NOT_AVAILABLE as from a real broker
-    /// creating `__consumer_offsets` (FINDINGS g). Transaction keys (type 1) get
-    /// COORDINATOR_NOT_AVAILABLE until transactions are served; other types
-    /// INVALID_REQUEST.
+    /// creating `__consumer_offsets` (FINDINGS g). Transaction keys (type 1) get the node
+    /// that coordinates the transactional id (`transactionCoordinatorNode(for:)`); other
+    /// types INVALID_REQUEST.
     ///
     /// It was served before groups were because librdkafka (kcat, confluent-kafka)
     /// enables LZ4 only when the broker advertises FindCoordinator v0 (its "LZ4" feature
@@ -26,7 +26,9 @@ extension RequestRouter {
                 guard let endpoint = core.endpoint(of: node) else { return unavailable }
                 return (.none, node, endpoint.host, Int32(endpoint.port))
             case 1:
-                return unavailable
+                let node = core.transactionCoordinatorNode(for: key)
+                guard let endpoint = core.endpoint(of: node) else { return unavailable }
+                return (.none, node, endpoint.host, Int32(endpoint.port))
             default:
                 return (.invalidRequest, -1, "", -1)
             }

@@ -39,13 +39,15 @@ extension RequestRouter {
             return response
         }
         do {
-            if let found = try partition.lookupOffset(spec) {
+            if readCommitted, case .latest = spec {
+                // The last stable offset, with timestamp -1 as Kafka answers (FINDINGS f).
+                response.offset = partition.lastStableOffset
+                response.leaderEpoch = partition.leaderEpoch
+            } else if let found = try partition.lookupOffset(spec) {
                 response.offset = found.offset
                 response.timestamp = found.timestamp
                 response.leaderEpoch = found.leaderEpoch
             }
-            // Transactions are not served yet, so the last stable offset is the high watermark.
-            _ = readCommitted
         } catch {
             context.logger.error("ListOffsets on \(topicPartition) failed: \(error)")
             response.errorCode = KafkaErrorCode.kafkaStorageError.rawValue

@@ -51,6 +51,16 @@ extension RequestRouter {
             return failure(.unknownTopicOrPartition)
         }
         guard info.leader == context.nodeID else { return failure(.notLeaderOrFollower) }
+        var produceContext = produceContext
+        if let transactionalId = produceContext.transactionalId {
+            // KIP-890: ask the coordinator whether the partition is in the transaction.
+            // PRODUCER_FENCED reaches the producer as INVALID_PRODUCER_EPOCH.
+            let transactions = core.transactions
+            produceContext.verifyTransaction = { producerId, epoch in
+                let code = transactions.verify(transactionalId, producerId: producerId, epoch: epoch, partition: topicPartition)
+                return code == .producerFenced ? .invalidProducerEpoch : code
+            }
+        }
         let outcome = partition.append(records: records, request: produceContext)
         if let reason = outcome.failureReason {
             context.logger.info("produce to \(topicPartition) refused: \(outcome.errorCode): \(reason)")

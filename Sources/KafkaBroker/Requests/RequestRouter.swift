@@ -91,6 +91,15 @@ final class RequestRouter: Sendable {
         case .listGroups(let request): return .response(.listGroups(listGroups(request, context)))
         case .describeGroups(let request): return .response(.describeGroups(describeGroups(request, context)))
         case .deleteGroups(let request): return .response(.deleteGroups(deleteGroups(request, context)))
+        // Transactions (Transactions/).
+        case .addPartitionsToTxn(let request): return .response(.addPartitionsToTxn(addPartitionsToTxn(request, context)))
+        case .addOffsetsToTxn(let request): return .response(.addOffsetsToTxn(addOffsetsToTxn(request, context)))
+        case .txnOffsetCommit(let request): return .response(.txnOffsetCommit(txnOffsetCommit(request, context)))
+        case .endTxn(let request): return .response(.endTxn(endTxn(request, context)))
+        case .writeTxnMarkers(let request): return .response(.writeTxnMarkers(writeTxnMarkers(request, context)))
+        case .describeTransactions(let request):
+            return .response(.describeTransactions(describeTransactions(request, context)))
+        case .listTransactions(let request): return .response(.listTransactions(listTransactions(request, context)))
         default:
             return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }

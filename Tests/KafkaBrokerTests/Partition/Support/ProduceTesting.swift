@@ -36,7 +36,9 @@ enum ProduceTesting {
     static func request(
         version: Int16 = 9, transactionalId: String? = nil, inTransaction: Bool = false
     ) -> ProduceRequestContext {
-        ProduceRequestContext(requestVersion: version, transactionalId: transactionalId) { _, _ in inTransaction }
+        ProduceRequestContext(requestVersion: version, transactionalId: transactionalId) { _, _ in
+            inTransaction ? .none : .invalidProducerIdMapping
+        }
     }
 
     /// Validates and returns the rejection, or nil when the batch was accepted.

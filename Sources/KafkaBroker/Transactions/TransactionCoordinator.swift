@@ -1,0 +1,201 @@
+import KafkaProtocol
+import Logging
+import Synchronization
+
+/// The transaction coordinator of an embedded cluster: the decisions of
+/// ``TransactionCoordinatorState`` under a lock, made durable in a ``TransactionStore``
+/// before they are applied and answered, and the markers they call for queued for the
+/// marker writer (``BrokerCore/runTransactionMarkers()``).
+///
+/// Markers are written asynchronously, as Kafka's coordinator does: EndTxn answers once
+/// PrepareCommit/PrepareAbort is durable, and the control batches reach the partitions
+/// a moment later (KAFKA-RULES "Transactions"). Only then does the transaction become
+/// CompleteCommit/CompleteAbort; requests for it meanwhile get CONCURRENT_TRANSACTIONS.
+///
+/// Races: every decision and its store append run under one lock, so two requests for
+/// the same transactional id are ordered. The marker writer works outside the lock;
+/// it completes the transaction through ``markersWritten(_:)``, which re-checks that the
+/// transaction is still the one the markers were for.
+final class TransactionCoordinator: Sendable {
+    private struct Inner {
+        var state: TransactionCoordinatorState
+        var store: TransactionStore
+        var active = true
+    }
+
+    let configuration: TransactionCoordinatorConfiguration
+    private let clock: any LogClock
+    private let logger: Logger
+    private let inner: Mutex<Inner>
+    private let allocateProducerId: @Sendable () throws -> Int64
+    /// Marker jobs, consumed by the marker writer.
+    let markerJobs: AsyncStream<TransactionMarkerJob>
+    private let markerQueue: AsyncStream<TransactionMarkerJob>.Continuation
+
+    /// Opens the store in `dataDirectory`, rebuilds every transactional id from it, and
+    /// queues the markers of the transactions that were ending when the broker stopped.
+    init(
+        dataDirectory: String, configuration: TransactionCoordinatorConfiguration,
+        allocateProducerId: @escaping @Sendable () throws -> Int64,
+        fileSystem: any LogFileSystem = PosixLogFileSystem(), clock: any LogClock = SystemLogClock(), logger: Logger
+    ) throws {
+        self.configuration = try configuration.validated()
+        self.clock = clock
+        self.logger = logger
+        self.allocateProducerId = allocateProducerId
+        (markerJobs, markerQueue) = AsyncStream.makeStream(of: TransactionMarkerJob.self)
+        let store = TransactionStore(dataDirectory: dataDirectory, fileSystem: fileSystem)
+        let records = try store.load(logger: logger)
+        var state = TransactionCoordinatorState(maximumTimeoutMs: Int32(configuration.maximumTimeout.milliseconds))
+        for record in records { state.load(record) }
+        if !records.isEmpty {
+            logger.info("transaction coordinator: loaded \(state.transactions.count) transactional id(s)")
+        }
+        for job in state.pendingMarkers() { markerQueue.yield(job) }
+        inner = Mutex(Inner(state: state, store: store))
+    }
+
+    // MARK: Requests
+
+    /// InitProducerId with a transactional id: the error, producer id and epoch.
+    func initProducerId(_ transactionalId: String, timeoutMs: Int32, expectedProducerId: Int64, expectedEpoch: Int16)
+        -> (error: KafkaErrorCode, producerId: Int64, epoch: Int16)
+    {
+        let expected = expectedProducerId >= 0 ? (expectedProducerId, expectedEpoch) : nil
+        let decided = decide { state, now in
+            state.initProducerId(transactionalId, timeoutMs: timeoutMs, expected: expected, now: now) {
+                do {
+                    return try allocateProducerId()
+                } catch {
+                    logger.error("transaction coordinator: allocating a producer id failed: \(error)")
+                    return nil
+                }
+            }
+        }
+        guard decided.error == .none, let metadata = transaction(transactionalId) else { return (decided.error, -1, -1) }
+        return (.none, metadata.producerId, metadata.producerEpoch)
+    }
+
+    func addToTransaction(
+        _ transactionalId: String, producerId: Int64, epoch: Int16, partitions: [TopicPartition], group: String? = nil
+    ) -> KafkaErrorCode {
+        decide { state, now in
+            state.addToTransaction(
+                transactionalId, producerId: producerId, epoch: epoch, partitions: partitions, group: group, now: now)
+        }.error
+    }
+
+    func verify(_ transactionalId: String, producerId: Int64, epoch: Int16, partition: TopicPartition) -> KafkaErrorCode {
+        inner.withLock { inner in
+            guard inner.active else { return .coordinatorNotAvailable }
+            return inner.state.verify(transactionalId, producerId: producerId, epoch: epoch, partition: partition)
+        }
+    }
+
+    func commitOffsets(
+        _ transactionalId: String, producerId: Int64, epoch: Int16, group: String,
+        offsets: [TopicPartition: PendingTransactionOffset]
+    ) -> KafkaErrorCode {
+        decide { state, now in
+            state.commitOffsets(transactionalId, producerId: producerId, epoch: epoch, group: group, offsets: offsets, now: now)
+        }.error
+    }
+
+    func endTransaction(_ transactionalId: String, producerId: Int64, epoch: Int16, commit: Bool) -> KafkaErrorCode {
+        decide { state, now in
+            state.endTransaction(transactionalId, producerId: producerId, epoch: epoch, commit: commit, now: now)
+        }.error
+    }
+
+    /// The coordinator's clock, wall time in milliseconds.
+    var nowMilliseconds: Int64 { clock.nowMilliseconds }
+
+    /// The metadata of one transactional id, if known.
+    func transaction(_ transactionalId: String) -> TransactionMetadata? {
+        inner.withLock { $0.state.transactions[transactionalId] }
+    }
+
+    /// Every transactional id's metadata, by id.
+    func allTransactions() -> [TransactionMetadata] {
+        inner.withLock { $0.state.transactions.values.sorted { $0.transactionalId < $1.transactionalId } }
+    }
+
+    // MARK: Markers and timeouts
+
+    /// Called by the marker writer once every partition of `job` has its marker (and a
+    /// commit's offsets are in the group coordinator): the transaction completes.
+    func markersWritten(_ job: TransactionMarkerJob) {
+        _ = decide { state, now in
+            guard let change = state.markersWritten(job, now: now) else { return .unchanged }
+            return TransactionCoordinatorState.Decision(error: .none, change: change)
+        }
+    }
+
+    /// Aborts every transaction open longer than its timeout, fencing its producer.
+    /// Returns how many were aborted.
+    @discardableResult
+    func abortTimedOutTransactions() -> Int {
+        let changes = inner.withLock { inner -> [TransactionCoordinatorState.TransactionChange] in
+            guard inner.active else { return [] }
+            return inner.state.timedOut(now: clock.nowMilliseconds)
+        }
+        var aborted = 0
+        for change in changes {
+            let metadata = change.metadata
+            let decided = decide { state, _ in
+                // Only if nothing happened to the transaction since it was found.
+                guard let current = state.transactions[metadata.transactionalId], current.state == .ongoing,
+                    current.producerEpoch == metadata.previousProducerEpoch || current.producerEpoch == metadata.producerEpoch
+                else { return .unchanged }
+                return TransactionCoordinatorState.Decision(error: .none, change: change)
+            }
+            if decided.change != nil {
+                aborted += 1
+                logger.info(
+                    "transaction coordinator: aborting \(metadata.transactionalId), open longer than \(metadata.timeoutMs) ms; producer \(metadata.producerId) fenced at epoch \(metadata.producerEpoch)"
+                )
+            }
+        }
+        return aborted
+    }
+
+    func shutdown() {
+        inner.withLock { inner in
+            inner.active = false
+            inner.store.close()
+        }
+        markerQueue.finish()
+    }
+
+    // MARK: Applying decisions
+
+    /// Runs a decision under the lock; a change is stored durably, then applied, and its
+    /// markers are queued. A store failure answers COORDINATOR_NOT_AVAILABLE and changes
+    /// nothing, so the client retries.
+    private func decide(
+        _ body: (TransactionCoordinatorState, Int64) -> TransactionCoordinatorState.Decision
+    ) -> TransactionCoordinatorState.Decision {
+        let decision = inner.withLock { inner -> TransactionCoordinatorState.Decision in
+            guard inner.active else { return .fail(.coordinatorNotAvailable) }
+            let decision = body(inner.state, clock.nowMilliseconds)
+            guard let change = decision.change else { return decision }
+            do {
+                try inner.store.append([change.metadata])
+            } catch {
+                logger.error("transaction coordinator: storing \(change.metadata.transactionalId) failed: \(error)")
+                return .fail(.coordinatorNotAvailable)
+            }
+            inner.state.apply(change)
+            if inner.store.frameCount > 2 * inner.state.transactions.count + 10_000 {
+                do {
+                    try inner.store.compact(to: inner.state.transactions.values.sorted { $0.transactionalId < $1.transactionalId })
+                } catch {
+                    logger.error("transaction coordinator: compacting \(inner.store.path) failed: \(error)")
+                }
+            }
+            return decision
+        }
+        if let markers = decision.change?.markers { markerQueue.yield(markers) }
+        return decision
+    }
+}

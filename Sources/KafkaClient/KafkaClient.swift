@@ -39,7 +39,11 @@ public final class KafkaClient: Sendable {
     // MARK: Connections
 
     /// The connection to a broker by node id, made if needed (from the latest metadata).
+    /// A node the cached metadata does not know yet (a coordinator named by
+    /// FindCoordinator before any metadata was read) gets the metadata refreshed once.
     public func connection(to node: Int32) async throws -> KafkaConnection {
+        let known = state.withLock { $0.connections[node] != nil || $0.metadata?.brokers[node] != nil }
+        if !known { _ = try await refreshMetadata(topics: []) }
         let task: Task<KafkaConnection, any Error> = try state.withLock { state in
             if state.closed { throw KafkaClientError(.closed) }
             if let existing = state.connections[node] { return existing }

@@ -67,6 +67,7 @@ struct PartitionWorker: Sendable {
         var tracker = LagTracker()
         await withDiscardingTaskGroup { group in
             var failures = 0
+            mirror.reserveProducerIDs(start.replayProducerIDs)
             var actions = mirror.started(
                 destinationLogEnd: start.replaySpanBase ?? start.destinationLogEnd, sourceLogStart: start.sourceLogStart,
                 sourceHighWatermark: start.sourceHighWatermark, startPosition: start.position,
@@ -103,6 +104,8 @@ struct PartitionWorker: Sendable {
         /// (up to `replayResumeOffset`, the destination log end).
         var replaySpanBase: Int64? = nil
         var replayResumeOffset: Int64? = nil
+        /// The destination producer ids earlier replays used here (from the journal).
+        var replayProducerIDs: Set<Int64> = []
     }
 
     private enum Start {
@@ -141,9 +144,9 @@ struct PartitionWorker: Sendable {
                 var point = StartingPoint(
                     destinationLogEnd: destinationEnd, sourceLogStart: sourceStart, sourceHighWatermark: sourceEnd, position: position,
                     resumingBootstrap: bootstrap == .fillersIncomplete)
-                if let spanBase = try transactions.journal.checkpoint(destination: destinationName, partition: partition)?.openSpanBase,
-                    spanBase < destinationEnd
-                {
+                let replay = try transactions.journal.checkpoint(destination: destinationName, partition: partition)
+                point.replayProducerIDs = Set(replay?.slots.values.map(\.producer.producerID) ?? [])
+                if let spanBase = replay?.openSpanBase, spanBase < destinationEnd {
                     logger.notice("a transaction replay from offset \(spanBase) was interrupted; resuming it (destination log end \(destinationEnd))")
                     point.replaySpanBase = spanBase
                     point.replayResumeOffset = destinationEnd
@@ -203,7 +206,8 @@ struct PartitionWorker: Sendable {
             return (mirror.deleteRecordsCompleted(lowWatermark: lowWatermark), failures)
         case .recordsDeleted(.failure(let error)):
             return (mirror.deleteRecordsFailed(error: Self.code(of: error)), failures + 1)
-        case .transactionReplayed(_, .replayed(let logEnd)):
+        case .transactionReplayed(_, .replayed(let logEnd, let producerIDs)):
+            mirror.reserveProducerIDs(producerIDs)
             return (mirror.transactionReplayed(destinationLogEnd: logEnd), 0)
         case .transactionReplayed(_, .diverged(let divergence)):
             return (mirror.transactionReplayDiverged(divergence), failures)

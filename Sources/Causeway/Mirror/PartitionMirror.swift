@@ -61,6 +61,7 @@ public struct PartitionMirror: Sendable {
     /// Producers whose sequences the destination refused: their batches are sent without
     /// producer fields from then on (`MirrorBatchClassifier.strippingProducer`).
     private var strippedProducers: Set<ProducerKey> = []
+    private var reservedProducerIDs: Set<Int64> = []
     /// The last sequenced batch the destination acknowledged: pipelining follows on from it.
     private var lastAcknowledgedSequence: (producer: ProducerKey, lastSequence: Int32)?
 
@@ -80,6 +81,14 @@ public struct PartitionMirror: Sendable {
         case .diverged(let divergence): .diverged(divergence)
         case .stopped: .stopped
         }
+    }
+
+    /// Producer ids Causeway's own replay producers use on this destination partition:
+    /// a source batch under one of them is sent without producer fields, or the
+    /// destination would take it for a batch of ours (see `TransactionReplayer`).
+    public mutating func reserveProducerIDs(_ ids: Set<Int64>) {
+        reservedProducerIDs.formUnion(ids)
+        applyStrippedProducers()
     }
 
     /// Whether a source transaction is being gathered (its marker not fetched yet).
@@ -553,7 +562,7 @@ extension PartitionMirror {
                 plan = filler
             }
         }
-        if let producer = plan.sequencedProducer, strippedProducers.contains(producer) {
+        if mustStrip(plan) {
             plan = classifier.strippingProducer(plan)
         }
         if case .transactionalData = plan.kind, openSpan == nil {
@@ -652,16 +661,20 @@ extension PartitionMirror {
         }
     }
 
-    /// Strips the producer fields of queued batches of producers the destination refused.
+    /// Strips the producer fields of queued batches of producers the destination
+    /// refused, or whose ids our replay producers hold.
     private mutating func applyStrippedProducers() {
-        guard !strippedProducers.isEmpty else { return }
+        guard !strippedProducers.isEmpty || !reservedProducerIDs.isEmpty else { return }
         for index in entries.indices where entries[index].status == .queued {
-            if case .batch(let plan) = entries[index].payload, let producer = plan.sequencedProducer,
-                strippedProducers.contains(producer)
-            {
+            if case .batch(let plan) = entries[index].payload, mustStrip(plan) {
                 entries[index].payload = .batch(classifier.strippingProducer(plan))
             }
         }
+    }
+
+    private func mustStrip(_ plan: BatchPlan) -> Bool {
+        guard let producer = plan.sequencedProducer else { return false }
+        return strippedProducers.contains(producer) || reservedProducerIDs.contains(producer.producerId)
     }
 
     /// Whether `plan` may be sent while other batches are in flight: see

@@ -33,7 +33,7 @@ struct TransactionReplayer: Sendable {
 
     enum Outcome: Sendable {
         /// The span is written; the destination log end after it.
-        case replayed(destinationLogEnd: Int64)
+        case replayed(destinationLogEnd: Int64, producerIDs: Set<Int64>)
         case diverged(Divergence)
         /// `retriable`: the destination was unreachable or busy; the same span can be
         /// resumed later from the destination's log end.
@@ -57,7 +57,7 @@ struct TransactionReplayer: Sendable {
             finished.openSpanBase = nil
             for (slot, state) in walk.slots { finished.slots[slot] = .init(producer: state.producer, nextSequence: state.nextSequence) }
             try journal.save(finished, destination: destinationName, partition: partition)
-            return .replayed(destinationLogEnd: span.nextOffset)
+            return .replayed(destinationLogEnd: span.nextOffset, producerIDs: Set(walk.slots.values.map(\.producer.producerID)))
         } catch let error as ReplayStop {
             return error.outcome
         } catch let error as KafkaClientError {
@@ -110,8 +110,11 @@ struct TransactionReplayer: Sendable {
                 transactionalID: transactionalID(slot: slot), transactionTimeout: transactionTimeout)
             checkpoint.slots[slot] = .init(producer: producer, nextSequence: 0)
         }
+        if !resuming { try await avoidForeignProducerIDs(&checkpoint) }
         checkpoint.openSpanBase = span.baseOffset
         try journal.save(checkpoint, destination: destinationName, partition: partition)
+        logger.debug(
+            "replaying the transaction span [\(span.baseOffset), \(span.nextOffset)) with \(checkpoint.slots.count) destination producer(s)\(resuming ? ", resuming at \(writtenUpTo)" : "")")
         var walk = Walk(checkpoint: checkpoint, writtenUpTo: resuming ? writtenUpTo : span.baseOffset)
         for (slot, saved) in checkpoint.slots {
             walk.slots[slot] = SlotState(producer: saved.producer, nextSequence: saved.nextSequence)
@@ -121,6 +124,51 @@ struct TransactionReplayer: Sendable {
             try await checkResumable(span, walk: walk)
         }
         return walk
+    }
+
+    /// Replaces any slot producer whose id the destination partition already knows from
+    /// someone else.
+    ///
+    /// The source's idempotent batches pass through with their producer ids, and the
+    /// destination's coordinator hands out ids from its own counter, so the two can meet:
+    /// a replay producer whose id the partition holds state for (with the source's
+    /// epoch and sequences) would have its batches refused, or worse, taken for
+    /// duplicates. Such a producer is registered again under a new transactional id,
+    /// which gets a new producer id. (The opposite order, a source producer id that
+    /// equals a replay producer's, is handled by the mirror stripping that source
+    /// producer's batches: `PartitionMirror.reserveProducerIDs`.)
+    private func avoidForeignProducerIDs(_ checkpoint: inout ReplayCheckpoint) async throws {
+        let known: [ActiveProducer]
+        do {
+            known = try await destination.activeProducers(of: partition)
+        } catch let error as KafkaClientError {
+            if case .unsupportedVersion = error.kind { return }  // before Kafka 2.8: cannot tell
+            throw error
+        }
+        for slot in checkpoint.slots.keys.sorted() {
+            var attempts = 0
+            while let saved = checkpoint.slots[slot], let entry = known.first(where: { $0.producerID == saved.producer.producerID }),
+                !Self.isOurs(entry, saved)
+            {
+                attempts += 1
+                guard attempts <= 5 else {
+                    throw ReplayStop(outcome: .failed(
+                        "the destination keeps handing out producer ids \(partition) already holds state for", retriable: false))
+                }
+                let transactionalID = "\(transactionalID(slot: slot))-\(saved.producer.producerID)"
+                logger.notice(
+                    "destination producer id \(saved.producer.producerID) is in use on \(partition) by a mirrored producer; replaying with \(transactionalID) instead")
+                let producer = try await destination.initTransactionalProducer(
+                    transactionalID: transactionalID, transactionTimeout: transactionTimeout)
+                checkpoint.slots[slot] = .init(producer: producer, nextSequence: 0)
+            }
+        }
+    }
+
+    /// Whether the partition's state for a producer id is what our own replays left.
+    static func isOurs(_ entry: ActiveProducer, _ slot: ReplayCheckpoint.Slot) -> Bool {
+        guard slot.nextSequence > 0, entry.epoch == Int32(slot.producer.epoch) else { return false }
+        return entry.lastSequence == MirrorBatchClassifier.sequence(slot.nextSequence, plus: -1)
     }
 
     /// The most transactions the span has open at once: the number of slots it needs.
@@ -214,6 +262,11 @@ struct TransactionReplayer: Sendable {
             state.inTransaction = false
             walk.slots[slot] = state
         case .passthrough, .rewritten, .fillers:
+            // A source producer whose id one of our replay producers holds here must not
+            // write under it: its batch goes without producer fields.
+            let ours = Set(walk.slots.values.map(\.producer.producerID))
+            let plan = plan.sequencedProducer.map { ours.contains($0.producerId) } == true
+                ? MirrorBatchClassifier().strippingProducer(plan) : plan
             if !alreadyWritten, let outcome = try await send(plan, { await produce(plan) }) { return outcome }
         }
         return nil
@@ -261,6 +314,7 @@ struct TransactionReplayer: Sendable {
             let failure: String
             switch await attempt() {
             case .success(let result) where result.error == .none:
+                logger.trace("replayed offset \(plan.baseOffset) (\(plan.kind)): assigned \(result.baseOffset)")
                 if result.baseOffset == plan.baseOffset { return nil }
                 return .diverged(Divergence(
                     offset: min(plan.baseOffset, result.baseOffset),

@@ -143,3 +143,28 @@ extension KafkaClient {
         throw KafkaClientError(.broker(KafkaErrorCode(rawValue: code)), message: call)
     }
 }
+
+/// A producer the partition leader keeps state for (DescribeProducers, KIP-664).
+public struct ActiveProducer: Hashable, Sendable {
+    public var producerID: Int64
+    public var epoch: Int32
+    public var lastSequence: Int32
+}
+
+extension KafkaClient {
+    /// The producers the partition's leader keeps idempotence/transaction state for.
+    /// Brokers before Kafka 2.8 do not serve DescribeProducers: the call then throws
+    /// `unsupportedVersion`.
+    public func activeProducers(of partition: TopicPartitionID) async throws -> [ActiveProducer] {
+        let request = DescribeProducersRequest(topics: [.init(name: partition.topic, partitionIndexes: [partition.partition])])
+        let response = try await sendToLeader(request, of: partition)
+        guard let answer = response.topics.first?.partitions.first else {
+            throw KafkaClientError(
+                .protocolViolation("DescribeProducers answered no partition"), topic: partition.topic, partition: partition.partition)
+        }
+        guard answer.errorCode == 0 else { throw partitionError(answer.errorCode, partition) }
+        return answer.activeProducers.map {
+            ActiveProducer(producerID: $0.producerId, epoch: $0.producerEpoch, lastSequence: $0.lastSequence)
+        }
+    }
+}

@@ -126,16 +126,22 @@ final class TransactionReplayTests: XCTestCase {
 
     func testInterleavedCommittedAndAbortedTransactionsKeepTheirOffsetsAndOutcomes() async throws {
         try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
-            let partition = TopicPartitionID("x.txn", 0)
-            _ = try await source.createTopics([NewTopic(name: partition.topic, partitions: 1)])
-            let logEnd = try await Self.writeTransactions(to: partition, on: source)
+            // Three partitions: their replays run at once, through one destination coordinator.
+            let partitions = (0..<3).map { TopicPartitionID("x.txn", Int32($0)) }
+            _ = try await source.createTopics([NewTopic(name: "x.txn", partitions: 3)])
+            var logEnd: Int64 = 0
+            for partition in partitions {
+                logEnd = try await Self.writeTransactions(to: partition, on: source)
+            }
             let engine = LinkEngine(configuration: LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "x."))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await engine.run() }
-                try await LinkEngineTests.waitUntilCaughtUp(engine, partitions: 1, offsets: logEnd)
+                try await LinkEngineTests.waitUntilCaughtUp(engine, partitions: 3, offsets: 3 * logEnd)
                 group.cancelAll()
             }
-            try await Self.assertMirrored(partition, source: source, destination: destination, logEnd: logEnd)
+            for partition in partitions {
+                try await Self.assertMirrored(partition, source: source, destination: destination, logEnd: logEnd)
+            }
         }
     }
 
@@ -165,7 +171,7 @@ final class TransactionReplayTests: XCTestCase {
             XCTAssertEqual(try journal.checkpoint(destination: "dr", partition: partition)?.openSpanBase, 0)
 
             let resumed = Self.replayer(partition, destination: destination, journal: journal, failAt: nil)
-            guard case .replayed(let end) = await resumed.replay(span, writtenUpTo: stopped) else { return XCTFail() }
+            guard case .replayed(let end, _) = await resumed.replay(span, writtenUpTo: stopped) else { return XCTFail() }
             XCTAssertEqual(end, 12)
             XCTAssertNil(try journal.checkpoint(destination: "dr", partition: partition)?.openSpanBase)
             // The engine, with the same journal, carries on from the destination log end.

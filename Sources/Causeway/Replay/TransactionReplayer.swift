@@ -194,7 +194,9 @@ struct TransactionReplayer: Sendable {
     /// transaction timeout), the destination holds aborted records and an ABORT marker
     /// where the source has other data, and no write can repair that.
     private func checkResumable(_ span: TransactionReplay, walk: Walk) async throws {
-        guard span.plans.contains(where: { $0.baseOffset == walk.writtenUpTo }) else {
+        // The crash may have come after the last marker and before the journal said so:
+        // then everything is there and the walk only catches up with it.
+        guard walk.writtenUpTo == span.nextOffset || span.plans.contains(where: { $0.baseOffset == walk.writtenUpTo }) else {
             throw ReplayStop(outcome: .diverged(Divergence(
                 offset: walk.writtenUpTo, reason: .transactionReplay(expected: span.nextOffset, found: walk.writtenUpTo))))
         }

@@ -164,3 +164,17 @@ def test_multi_node_leaders(multi_node_broker):
     for p in range(6):
         assert [(m.offset(), m.key(), m.value()) for m in got[p]] == acked[p]
         assert [o for o, _, _ in acked[p]] == list(range(200))
+
+
+def test_admin_client_lists_topics(broker_factory):
+    """librdkafka 2.16's AdminClient sends Metadata v13 with three bytes past the body;
+    Kafka reads the fields of the version and ignores the rest, and so must we."""
+    from confluent_kafka.admin import AdminClient
+
+    broker = broker_factory(partitions=2)
+    topic = unique("listed")
+    create_topic(broker, topic, partitions=2)
+    metadata = AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(timeout=20)
+    assert topic in metadata.topics
+    assert sorted(metadata.topics[topic].partitions) == [0, 1]
+    assert metadata.brokers, "the brokers are listed"

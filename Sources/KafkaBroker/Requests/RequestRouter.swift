@@ -22,7 +22,8 @@ final class RequestRouter: Sendable {
     ) async -> RequestOutcome {
         let request: KafkaRequest
         do {
-            request = try KafkaRequest(frame: frame)
+            // As Kafka: the fields of the version are read, anything after them ignored.
+            request = try KafkaRequest(frame: frame, allowingTrailingBytes: true)
         } catch {
             return .close(reason: "cannot decode request: \(error)")
         }

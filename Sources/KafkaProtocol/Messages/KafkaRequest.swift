@@ -26,8 +26,11 @@ public struct KafkaRequest: Hashable, Sendable {
 
     /// Decodes one request frame (the bytes after the 4-byte size prefix).
     ///
-    /// The whole frame must be consumed. Errors carry the API key and version.
-    public init(frame: ByteBuffer) throws {
+    /// The whole frame must be consumed unless `allowingTrailingBytes`: a Kafka broker
+    /// reads the fields of the version and ignores whatever follows (librdkafka 2.16
+    /// sends Metadata v13 with three bytes past the body, and Kafka answers it).
+    /// Errors carry the API key and version.
+    public init(frame: ByteBuffer, allowingTrailingBytes: Bool = false) throws {
         var buffer = frame
         let header = try KafkaRequestHeader(from: &buffer)
         guard let api = KafkaAPIKey(rawValue: header.apiKey) else {
@@ -44,7 +47,7 @@ public struct KafkaRequest: Hashable, Sendable {
         } catch let error as KafkaProtocolError {
             throw error.inMessage(apiKey: header.apiKey, version: header.apiVersion)
         }
-        guard buffer.readableBytes == 0 else {
+        guard buffer.readableBytes == 0 || allowingTrailingBytes else {
             throw KafkaProtocolError(
                 .trailingBytes(buffer.readableBytes), offset: buffer.readerIndex,
                 apiKey: header.apiKey, apiVersion: header.apiVersion)

@@ -33,6 +33,8 @@ public struct BrokerConfiguration: Sendable {
     public var segmentBytes: Int = 1 << 30
     /// The group coordinator's settings (`group.*`, `offsets.*`).
     public var groups = GroupCoordinatorConfiguration()
+    /// ACL checks (`authorizer.class.name`, `super.users`, `allow.everyone.if.no.acl.found`); off by default.
+    public var authorizer = AuthorizerConfiguration()
 
     public init(dataDirectory: String, nodes: Int = 1) {
         self.dataDirectory = dataDirectory

@@ -47,6 +47,7 @@ extension RequestRouter {
             }
             if let unresolved = plan.unresolvedError { return fail(unresolved) }
             guard let topicPartition = plan.topicPartition else { return fail(.unknownTopicOrPartition) }
+            guard isAuthorized(context, .read, .topic, topicPartition.topic) else { return fail(.topicAuthorizationFailed) }
             if let error = leaderError(topicPartition, currentLeaderEpoch: plan.currentLeaderEpoch, context) {
                 if error == .notLeaderOrFollower, let info = core.metadata.partition(topicPartition) {
                     // KIP-951: point the client at the new leader.

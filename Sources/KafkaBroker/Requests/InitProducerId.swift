@@ -9,6 +9,9 @@ extension RequestRouter {
     /// transactions work; until then they are refused with COORDINATOR_NOT_AVAILABLE,
     /// the answer a real broker gives while no coordinator is loaded.
     func initProducerId(_ request: InitProducerIdRequest, _ context: RequestContext) -> InitProducerIdResponse {
+        if let refused = initProducerIdAuthorizationError(request, context) {
+            return InitProducerIdResponse(errorCode: refused.rawValue, producerId: -1, producerEpoch: -1)
+        }
         if request.transactionalId != nil {
             return InitProducerIdResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue, producerId: -1, producerEpoch: -1)
         }

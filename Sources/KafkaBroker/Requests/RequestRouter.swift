@@ -91,6 +91,9 @@ final class RequestRouter: Sendable {
         case .listGroups(let request): return .response(.listGroups(listGroups(request, context)))
         case .describeGroups(let request): return .response(.describeGroups(describeGroups(request, context)))
         case .deleteGroups(let request): return .response(.deleteGroups(deleteGroups(request, context)))
+        case .createAcls(let request): return createAcls(request, context)
+        case .describeAcls(let request): return describeAcls(request, context)
+        case .deleteAcls(let request): return deleteAcls(request, context)
         default:
             return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }

@@ -20,7 +20,7 @@ struct BrokerCommand: AsyncParsableCommand {
             DESCRIBE, resources without ACLs are closed unless --allow-everyone-if-no-acl-found). \
             Name at least one --super-user to bootstrap: it bypasses the ACLs and can create \
             those of the others (kafka-acls.sh, AdminClient.create_acls). Connections without \
-            authentication act as User:ANONYMOUS.
+            authentication act as User:ANONYMOUS. Docs/broker.md has the details.
             """
     )
 

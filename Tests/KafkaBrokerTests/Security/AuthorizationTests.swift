@@ -133,6 +133,15 @@ import Testing
         #expect(try await fetchError() == .topicAuthorizationFailed)
         try await broker.createAcls([B.creation(.topic, "t", principal: "User:alice", .read)])
         #expect(try await fetchError() == .none)
+
+        // As a follower (replica id 1) alice needs CLUSTER_ACTION instead.
+        var fromFollower = fetch
+        fromFollower.replicaId = 1
+        guard case .fetch(let refused) = try await broker.send(fromFollower, version: 11, as: B.alice) else {
+            Issue.record("not a Fetch response")
+            return
+        }
+        #expect(refused.responses[0].partitions[0].errorCode == KafkaErrorCode.topicAuthorizationFailed.rawValue)
     }
 
     @Test func topicAdministrationNeedsCreateDeleteAlterAndConfigRights() async throws {

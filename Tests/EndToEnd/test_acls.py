@@ -166,7 +166,13 @@ def test_produce_needs_write_deny_beats_allow_and_metadata_hides_topics(acl_brok
     assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, error
     assert log_end(broker, data) == 0
 
-    create_acls(broker, [allow(ResourceType.TOPIC, data, AclOperation.WRITE)])
+    # An ALLOW from another host does not help; one from the client's address does.
+    create_acls(broker, [AclBinding(ResourceType.TOPIC, data, ResourcePatternType.LITERAL, ANONYMOUS,
+                                    "10.9.9.9", AclOperation.WRITE, AclPermissionType.ALLOW)])
+    error = produce_one(broker, data)
+    assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, error
+    create_acls(broker, [AclBinding(ResourceType.TOPIC, data, ResourcePatternType.LITERAL, ANONYMOUS,
+                                    "127.0.0.1", AclOperation.WRITE, AclPermissionType.ALLOW)])
     assert produce_one(broker, data) is None
     assert log_end(broker, data) == 1
 

@@ -2,7 +2,7 @@ import KafkaProtocol
 
 extension RequestRouter {
     /// DeleteAcls (v1-3): removes the ACLs each filter matches and reports them per
-    /// filter. Needs ALTER on the cluster; SECURITY_DISABLED while the authorizer is off.
+    /// filter (an ACL two filters match under both, as Kafka). Needs ALTER on the cluster; SECURITY_DISABLED while the authorizer is off.
     /// A filter with a code Kafka does not define closes the connection, as Kafka's
     /// request parser refuses it (`DeleteAclsRequest.validate`).
     func deleteAcls(_ request: DeleteAclsRequest, _ context: RequestContext) -> HandlerResult {

@@ -3,15 +3,17 @@ import KafkaProtocol
 extension RequestRouter {
     /// DescribeAcls (v1-3): the ACLs the filter matches, grouped by resource pattern.
     /// Needs DESCRIBE on the cluster; SECURITY_DISABLED while the authorizer is off.
-    /// An unknown pattern type closes the connection, as Kafka's request parser refuses
-    /// it; other unknown codes match nothing.
+    /// A code Kafka does not define in the filter closes the connection, as Kafka's
+    /// request parser refuses it (`DescribeAclsRequest.normalizeAndValidate`).
     func describeAcls(_ request: DescribeAclsRequest, _ context: RequestContext) -> HandlerResult {
         let filter = AclBindingFilter(
             resourceType: AclResourceType(code: request.resourceTypeFilter), resourceName: request.resourceNameFilter,
             patternType: AclPatternType(code: request.patternTypeFilter), principal: request.principalFilter,
             host: request.hostFilter, operation: AclOperation(code: request.operation),
             permission: AclPermissionType(code: request.permissionType))
-        if filter.patternType == .unknown { return .close("DescribeAcls with an unknown pattern type") }
+        if filter.hasUnknownField {
+            return .close("DescribeAcls filter contains an unknown resource type, pattern type, operation or permission type")
+        }
         func failure(_ code: KafkaErrorCode, _ message: String) -> HandlerResult {
             .response(.describeAcls(DescribeAclsResponse(errorCode: code.rawValue, errorMessage: message, resources: [])))
         }
@@ -19,7 +21,7 @@ extension RequestRouter {
             return failure(.clusterAuthorizationFailed, "Cluster authorization failed.")
         }
         guard let authorizer = core.authorizer else { return failure(.securityDisabled, "No Authorizer is configured.") }
-        let matched = filter.hasUnknownField ? [] : authorizer.acls(matching: filter)
+        let matched = authorizer.acls(matching: filter)
         var resources: [DescribeAclsResponse.DescribeAclsResource] = []
         var indexOfPattern: [AclBinding: Int] = [:]
         for binding in matched {

@@ -26,8 +26,7 @@ public struct AclBindingFilter: Hashable, Sendable {
     public static let all = AclBindingFilter()
 
     /// Whether a field holds UNKNOWN (a code this broker does not know): Kafka refuses
-    /// such a filter when it parses the request (DeleteAcls) and finds nothing for it
-    /// (DescribeAcls).
+    /// such a filter when it parses a DescribeAcls or DeleteAcls request.
     var hasUnknownField: Bool {
         resourceType == .unknown || patternType == .unknown || operation == .unknown || permission == .unknown
     }

@@ -136,16 +136,14 @@ final class Authorizer: Sendable {
         }
     }
 
-    /// Removes the ACLs each filter matches and saves the rest before returning; per
-    /// filter, the ACLs it removed (an ACL two filters match is reported by the first).
+    /// Removes the ACLs any filter matches and saves the rest before returning; per
+    /// filter, the ACLs it matched. As in Kafka's `AclControlManager.deleteAcls`, every
+    /// filter is matched against the ACLs as they were before the request, so an ACL two
+    /// filters match is reported under both.
     func delete(matching filters: [AclBindingFilter]) throws -> [[AclBinding]] {
         try bindings.withLock { bindings in
-            var remaining = bindings
-            let removed = filters.map { filter -> [AclBinding] in
-                let matched = remaining.filter(filter.matches)
-                remaining.removeAll(where: filter.matches)
-                return matched
-            }
+            let removed = filters.map { bindings.filter($0.matches) }
+            let remaining = bindings.filter { binding in !filters.contains { $0.matches(binding) } }
             if remaining.count != bindings.count {
                 try store?.save(remaining)
                 bindings = remaining

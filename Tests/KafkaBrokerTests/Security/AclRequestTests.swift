@@ -115,6 +115,12 @@ import Testing
             Issue.record("DescribeAcls with pattern type 42 was answered")
             return
         }
+        filter = Self.everything
+        filter.permissionType = 9
+        guard case .closed = try await broker.answer(filter, version: 3) else {
+            Issue.record("DescribeAcls with permission type 9 was answered")
+            return
+        }
     }
 
     @Test func aclApisNeedAlterOrDescribeOnTheCluster() async throws {

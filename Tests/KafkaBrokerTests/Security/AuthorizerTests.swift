@@ -157,12 +157,12 @@ import Testing
         #expect(matched(AclBindingFilter(permission: .deny)) == [prefixed])
     }
 
-    @Test func deleteReportsEachAclOnceAndCreateKeepsOneCopy() throws {
+    @Test func deleteReportsEveryMatchOfEachFilterAndCreateKeepsOneCopy() throws {
         let authorizer = try Self.authorizer([Self.acl("a", operation: .read), Self.acl("b", operation: .read)])
         try authorizer.create([Self.acl("a", operation: .read)])
         #expect(authorizer.acls(matching: .all).count == 2)
         let removed = try authorizer.delete(matching: [AclBindingFilter(resourceName: "a"), .all, .all])
-        #expect(removed.map(\.count) == [1, 1, 0])
+        #expect(removed.map(\.count) == [1, 2, 2])
         #expect(authorizer.acls(matching: .all).isEmpty)
     }
 }

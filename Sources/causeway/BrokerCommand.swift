@@ -14,6 +14,13 @@ struct BrokerCommand: AsyncParsableCommand {
             recovered on start). With --nodes N the nodes listen on consecutive ports from \
             --listen's port (or on free ports when it is 0) and share leadership of partitions. \
             Prints "bootstrap.servers=HOST:PORT,..." on standard output once it is listening.
+
+            With --authorizer every request is checked against the ACLs kept in --data-dir \
+            (Kafka's StandardAuthorizer rules: DENY wins, READ/WRITE/DELETE/ALTER imply \
+            DESCRIBE, resources without ACLs are closed unless --allow-everyone-if-no-acl-found). \
+            Name at least one --super-user to bootstrap: it bypasses the ACLs and can create \
+            those of the others (kafka-acls.sh, AdminClient.create_acls). Connections without \
+            authentication act as User:ANONYMOUS. Docs/broker.md has the details.
             """
     )
 
@@ -44,6 +51,19 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The longest transaction.timeout.ms a producer may ask for (transaction.max.timeout.ms).")
     var transactionMaxTimeoutMs: Int = 900_000
 
+    @Flag(name: .long, help: "Check every request against ACLs (Kafka's StandardAuthorizer). Off by default.")
+    var authorizer = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A principal that bypasses every ACL (super.users), as Type:Name, e.g. User:admin. Repeatable.",
+            valueName: "principal"))
+    var superUser: [String] = []
+
+    @Flag(name: .long, help: "With --authorizer, let everyone use resources that no ACL names (allow.everyone.if.no.acl.found).")
+    var allowEveryoneIfNoAclFound = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -62,6 +82,12 @@ struct BrokerCommand: AsyncParsableCommand {
         }
         guard (1...Int(Int32.max)).contains(transactionMaxTimeoutMs) else {
             throw ValidationError("--transaction-max-timeout-ms must be 1 to 2147483647, got \(transactionMaxTimeoutMs)")
+        }
+        for principal in superUser where KafkaPrincipal(parsing: principal) == nil {
+            throw ValidationError("--super-user must be Type:Name, e.g. User:admin, got '\(principal)'")
+        }
+        if !authorizer && (!superUser.isEmpty || allowEveryoneIfNoAclFound) {
+            throw ValidationError("--super-user and --allow-everyone-if-no-acl-found need --authorizer")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -87,6 +113,9 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.groups.initialRebalanceDelay = .milliseconds(groupInitialRebalanceDelayMs)
         configuration.transactions.timedOutTransactionCheckInterval = .milliseconds(transactionTimeoutCheckIntervalMs)
         configuration.transactions.maximumTimeout = .milliseconds(transactionMaxTimeoutMs)
+        configuration.authorizer = AuthorizerConfiguration(
+            isEnabled: authorizer, superUsers: Set(superUser.compactMap(KafkaPrincipal.init(parsing:))),
+            allowEveryoneIfNoAclFound: allowEveryoneIfNoAclFound)
 
         let cluster = try await EmbeddedCluster.bind(configuration: configuration, logger: logger)
         // Unbuffered, so a parent process can read the address as soon as it is printed.

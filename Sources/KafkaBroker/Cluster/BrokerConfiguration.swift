@@ -35,6 +35,8 @@ public struct BrokerConfiguration: Sendable {
     public var groups = GroupCoordinatorConfiguration()
     /// Transaction coordinator settings (`Transactions/`).
     public var transactions = TransactionCoordinatorConfiguration()
+    /// ACL checks (`authorizer.class.name`, `super.users`, `allow.everyone.if.no.acl.found`); off by default.
+    public var authorizer = AuthorizerConfiguration()
 
     public init(dataDirectory: String, nodes: Int = 1) {
         self.dataDirectory = dataDirectory

@@ -25,6 +25,8 @@ public final class BrokerCore: Sendable {
     let groups: GroupCoordinator
     /// Transactions (`Transactions/`).
     let transactions: TransactionCoordinator
+    /// The ACLs and their checks (`Security/`); nil when the authorizer is off.
+    let authorizer: Authorizer?
     private let storage: Mutex<LogManager>
     private let partitions = Mutex<[TopicPartition: Partition]>([:])
     private let endpoints = Mutex<[Int32: (host: String, port: Int)]>([:])
@@ -48,6 +50,9 @@ public final class BrokerCore: Sendable {
         for (partition, report) in outcome.loaded where !report.cleanShutdown {
             logger.notice("recovered \(partition): \(report)")
         }
+        authorizer =
+            configuration.authorizer.isEnabled
+            ? try Authorizer(configuration: configuration.authorizer, dataDirectory: configuration.dataDirectory) : nil
         let loaded = outcome.loaded.keys.sorted { $0.directoryName < $1.directoryName }
         storage = Mutex(manager)
         groups = try GroupCoordinator(

@@ -16,6 +16,8 @@ extension RequestRouter {
             // Transactions (Transactions/).
             .addPartitionsToTxn, .addOffsetsToTxn, .txnOffsetCommit, .endTxn, .writeTxnMarkers, .describeTransactions,
             .listTransactions,
+            // ACLs (Security/).
+            .createAcls, .describeAcls, .deleteAcls,
         ]
         var versions = Dictionary(uniqueKeysWithValues: served.map { ($0, $0.validVersions) })
         if versions[.produce] != nil { versions[.produce] = 0...KafkaAPIKey.produce.validVersions.upperBound }

@@ -8,6 +8,9 @@ extension RequestRouter {
             func failed(_ code: KafkaErrorCode, _ message: String) -> CreatePartitionsResponse.CreatePartitionsTopicResult {
                 .init(name: entry.name, errorCode: code.rawValue, errorMessage: message)
             }
+            guard isAuthorized(context, .alter, .topic, entry.name) else {
+                return failed(.topicAuthorizationFailed, KafkaErrorCode.topicAuthorizationFailed.message)
+            }
             guard let topic = core.metadata.topic(entry.name) else {
                 return failed(.unknownTopicOrPartition, "The topic '\(entry.name)' does not exist.")
             }

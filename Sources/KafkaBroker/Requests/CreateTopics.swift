@@ -7,11 +7,22 @@ extension RequestRouter {
     func createTopics(_ request: CreateTopicsRequest, _ context: RequestContext) -> CreateTopicsResponse {
         var seen: [String: Int] = [:]
         for topic in request.topics { seen[topic.name, default: 0] += 1 }
+        // CREATE on the cluster covers every topic; without it, CREATE on each topic.
+        let mayCreateAny = isAuthorizedOnCluster(context, .create, logIfDenied: false)
         let results = request.topics.map { topic -> CreateTopicsResponse.CreatableTopicResult in
             if seen[topic.name, default: 0] > 1 {
                 return failed(topic.name, .invalidRequest, "Create topics request from client contains multiple entries for the topic \(topic.name)")
             }
-            return createTopic(topic, validateOnly: request.validateOnly, context)
+            guard mayCreateAny || isAuthorized(context, .create, .topic, topic.name) else {
+                return failed(topic.name, .topicAuthorizationFailed, "Authorization failed.")
+            }
+            var result = createTopic(topic, validateOnly: request.validateOnly, context)
+            // The created topic's configs are shown only with DESCRIBE_CONFIGS on it.
+            if result.errorCode == 0 && !isAuthorized(context, .describeConfigs, .topic, topic.name, logIfDenied: false) {
+                result.topicConfigErrorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
+                result.configs = nil
+            }
+            return result
         }
         return CreateTopicsResponse(topics: results)
     }

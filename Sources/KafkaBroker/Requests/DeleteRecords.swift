@@ -8,7 +8,9 @@ extension RequestRouter {
                 name: topic.name,
                 partitions: topic.partitions.map { entry in
                     let topicPartition = TopicPartition(topic: topic.name, partition: entry.partitionIndex)
-                    if let error = leaderError(topicPartition, context) {
+                    if let error = isAuthorized(context, .delete, .topic, topic.name)
+                        ? leaderError(topicPartition, context) : .topicAuthorizationFailed
+                    {
                         return .init(partitionIndex: entry.partitionIndex, lowWatermark: -1, errorCode: error.rawValue)
                     }
                     let outcome = core.partition(topicPartition)!.deleteRecords(before: entry.offset)

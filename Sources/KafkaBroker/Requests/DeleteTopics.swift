@@ -7,6 +7,13 @@ extension RequestRouter {
             context.version >= 6 ? request.topics.map { ($0.name, $0.topicId) } : request.topicNames.map { ($0, .zero) }
         let results = targets.map { target -> DeleteTopicsResponse.DeletableTopicResult in
             let topic = target.name.flatMap(core.metadata.topic) ?? (target.id != .zero ? core.metadata.topic(id: target.id) : nil)
+            // As Kafka: without DESCRIBE the topic's existence is not disclosed; then DELETE.
+            if let name = target.name ?? topic?.name,
+                !isAuthorized(context, .describe, .topic, name) || (topic != nil && !isAuthorized(context, .delete, .topic, name))
+            {
+                let code = KafkaErrorCode.topicAuthorizationFailed
+                return .init(name: target.name, topicId: target.id, errorCode: code.rawValue, errorMessage: code.message)
+            }
             guard let topic else {
                 let code: KafkaErrorCode = target.name == nil ? .unknownTopicId : .unknownTopicOrPartition
                 return .init(name: target.name, topicId: target.id, errorCode: code.rawValue, errorMessage: code.message)

@@ -16,6 +16,7 @@ extension RequestRouter {
         return DescribeClusterResponse(
             errorCode: 0, endpointType: 1, clusterId: core.metadata.clusterID, controllerId: core.controllerID,
             brokers: brokers,
-            clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? 0 : Int32.min)
+            clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+                ? authorizedOperations(context, .cluster, AclBinding.clusterResourceName) : Int32.min)
     }
 }

@@ -16,6 +16,11 @@ extension RequestRouter {
             let entries: [(name: String, value: String, source: Int8, type: TopicConfigDefinition.ValueType, doc: String)]
             switch resource.resourceType {
             case ConfigResourceType.topic:
+                guard isAuthorized(context, .describeConfigs, .topic, resource.resourceName) else {
+                    result.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
+                    result.errorMessage = KafkaErrorCode.topicAuthorizationFailed.message
+                    return result
+                }
                 guard let topic = core.metadata.topic(resource.resourceName) else {
                     result.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
                     result.errorMessage = "Topic \(resource.resourceName) does not exist."
@@ -28,6 +33,11 @@ extension RequestRouter {
                      definition.type, definition.documentation)
                 }
             case ConfigResourceType.broker:
+                guard isAuthorizedOnCluster(context, .describeConfigs) else {
+                    result.errorCode = KafkaErrorCode.clusterAuthorizationFailed.rawValue
+                    result.errorMessage = KafkaErrorCode.clusterAuthorizationFailed.message
+                    return result
+                }
                 let nodeID = Int32(resource.resourceName)
                 guard resource.resourceName.isEmpty || nodeID.map(core.configuration.nodeIDs.contains) == true else {
                     result.errorCode = KafkaErrorCode.invalidRequest.rawValue

@@ -6,12 +6,16 @@ extension RequestRouter {
     func describeGroups(_ request: DescribeGroupsRequest, _ context: RequestContext) -> DescribeGroupsResponse {
         DescribeGroupsResponse(
             groups: request.groups.map { groupID in
+                guard isAuthorized(context, .describe, .group, groupID) else {
+                    return .init(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue, groupId: groupID)
+                }
                 guard coordinates(groupID, context) else {
                     return .init(errorCode: KafkaErrorCode.notCoordinator.rawValue, groupId: groupID)
                 }
-                return core.groups.describeGroup(
-                    groupID, version: context.version,
-                    includeOperations: context.version >= 3 && request.includeAuthorizedOperations)
+                let includeOperations = context.version >= 3 && request.includeAuthorizedOperations
+                var described = core.groups.describeGroup(groupID, version: context.version, includeOperations: includeOperations)
+                if includeOperations { described.authorizedOperations = authorizedOperations(context, .group, groupID) }
+                return described
             })
     }
 }

@@ -8,7 +8,9 @@ extension RequestRouter {
                 name: topic.name,
                 partitions: topic.partitionIndexes.map { index in
                     let topicPartition = TopicPartition(topic: topic.name, partition: index)
-                    if let error = leaderError(topicPartition, context) {
+                    if let error = isAuthorized(context, .read, .topic, topic.name)
+                        ? leaderError(topicPartition, context) : .topicAuthorizationFailed
+                    {
                         return .init(partitionIndex: index, errorCode: error.rawValue, errorMessage: error.message)
                     }
                     let producers = core.partition(topicPartition)!.describeProducers()

@@ -34,6 +34,10 @@ extension RequestRouter {
         _ plans: [FetchPartitionPlan], _ request: FetchRequest, readCommitted: Bool, _ context: RequestContext
     ) -> (responses: [FetchResponse.PartitionData], bytes: Int, hasError: Bool) {
         var remaining = context.version >= 3 ? Int(request.maxBytes) : Int(Int32.max)
+        // A follower needs CLUSTER_ACTION on the cluster, a consumer READ on each topic
+        // (Kafka's `handleFetchRequest`); either way a refusal is per partition.
+        let followerAllowed =
+            FetchSessionCache.isFromFollower(request, version: context.version) ? isAuthorizedOnCluster(context, .clusterAction) : nil
         var total = 0
         var hasError = false
         let responses = plans.map { plan -> FetchResponse.PartitionData in
@@ -47,6 +51,9 @@ extension RequestRouter {
             }
             if let unresolved = plan.unresolvedError { return fail(unresolved) }
             guard let topicPartition = plan.topicPartition else { return fail(.unknownTopicOrPartition) }
+            guard followerAllowed ?? isAuthorized(context, .read, .topic, topicPartition.topic) else {
+                return fail(.topicAuthorizationFailed)
+            }
             if let error = leaderError(topicPartition, currentLeaderEpoch: plan.currentLeaderEpoch, context) {
                 if error == .notLeaderOrFollower, let info = core.metadata.partition(topicPartition) {
                     // KIP-951: point the client at the new leader.

@@ -20,6 +20,10 @@ extension RequestRouter {
         let answers = keys.map { key -> (code: KafkaErrorCode, node: Int32, host: String, port: Int32) in
             let unavailable = (KafkaErrorCode.coordinatorNotAvailable, Int32(-1), "", Int32(-1))
             switch request.keyType {
+            case 0 where !isAuthorized(context, .describe, .group, key):
+                return (.groupAuthorizationFailed, -1, "", -1)
+            case 1 where !isAuthorized(context, .describe, .transactionalID, key):
+                return (.transactionalIdAuthorizationFailed, -1, "", -1)
             case 0:
                 guard groupsAvailable else { return unavailable }
                 let node = core.groups.coordinatorNode(for: key)

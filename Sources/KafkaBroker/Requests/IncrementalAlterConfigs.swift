@@ -11,6 +11,15 @@ extension RequestRouter {
             func result(_ code: KafkaErrorCode, _ message: String? = nil) -> IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
                 .init(errorCode: code.rawValue, errorMessage: message, resourceType: resource.resourceType, resourceName: resource.resourceName)
             }
+            // ALTER_CONFIGS on the topic, or on the cluster for broker settings.
+            if resource.resourceType == ConfigResourceType.topic,
+                !isAuthorized(context, .alterConfigs, .topic, resource.resourceName)
+            {
+                return result(.topicAuthorizationFailed, KafkaErrorCode.topicAuthorizationFailed.message)
+            }
+            if resource.resourceType == ConfigResourceType.broker, !isAuthorizedOnCluster(context, .alterConfigs) {
+                return result(.clusterAuthorizationFailed, KafkaErrorCode.clusterAuthorizationFailed.message)
+            }
             guard resource.resourceType == ConfigResourceType.topic else {
                 return result(.invalidRequest, "The embedded broker's own settings are static; only topic configs can be altered")
             }

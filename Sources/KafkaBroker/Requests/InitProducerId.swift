@@ -13,6 +13,9 @@ extension RequestRouter {
     /// CONCURRENT_TRANSACTIONS and retries). PRODUCER_FENCED is INVALID_PRODUCER_EPOCH
     /// before v4 (KIP-588).
     func initProducerId(_ request: InitProducerIdRequest, _ context: RequestContext) -> InitProducerIdResponse {
+        if let refused = initProducerIdAuthorizationError(request, context) {
+            return InitProducerIdResponse(errorCode: refused.rawValue, producerId: -1, producerEpoch: -1)
+        }
         if let transactionalId = request.transactionalId {
             if let error = transactionCoordinatorError(transactionalId, context) {
                 return InitProducerIdResponse(errorCode: error.rawValue, producerId: -1, producerEpoch: -1)

@@ -5,6 +5,9 @@ extension RequestRouter {
     /// A node that does not coordinate the group answers NOT_COORDINATOR, so the client
     /// looks the coordinator up again.
     func joinGroup(_ request: JoinGroupRequest, _ context: RequestContext) async -> JoinGroupResponse {
+        guard isAuthorized(context, .read, .group, request.groupId) else {
+            return ClassicGroup.joinError(.groupAuthorizationFailed, memberID: request.memberId)
+        }
         guard coordinates(request.groupId, context) else {
             return ClassicGroup.joinError(.notCoordinator, memberID: request.memberId)
         }

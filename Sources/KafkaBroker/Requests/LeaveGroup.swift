@@ -6,6 +6,9 @@ extension RequestRouter {
     /// `LeaveGroupResponse` does for old versions.
     func leaveGroup(_ request: LeaveGroupRequest, _ context: RequestContext) -> LeaveGroupResponse {
         let version = context.version
+        guard isAuthorized(context, .read, .group, request.groupId) else {
+            return LeaveGroupResponse(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue)
+        }
         guard coordinates(request.groupId, context) else {
             return LeaveGroupResponse(errorCode: KafkaErrorCode.notCoordinator.rawValue)
         }

@@ -22,6 +22,10 @@ extension RequestRouter {
         var response = ListOffsetsResponse.ListOffsetsPartitionResponse(
             partitionIndex: entry.partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: -1)
         let topicPartition = TopicPartition(topic: topic, partition: entry.partitionIndex)
+        guard isAuthorized(context, .describe, .topic, topic) else {
+            response.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
+            return response
+        }
         if let error = leaderError(topicPartition, currentLeaderEpoch: entry.currentLeaderEpoch, context) {
             response.errorCode = error.rawValue
             return response

@@ -11,11 +11,18 @@ extension RequestRouter {
         var errors: [TopicPartition: KafkaErrorCode] = [:]
         var toCommit: [GroupCoordinatorState.OffsetToCommit] = []
         let local = coordinates(request.groupId, context)
+        // READ on the group, then on each topic (Kafka's `handleOffsetCommitRequest`).
+        let groupAuthorized = isAuthorized(context, .read, .group, request.groupId)
         for topic in request.topics {
             let partitionCount = core.metadata.topic(topic.name)?.partitions.count ?? 0
+            let topicAuthorized = groupAuthorized && isAuthorized(context, .read, .topic, topic.name)
             for partition in topic.partitions {
                 let key = TopicPartition(topic: topic.name, partition: partition.partitionIndex)
-                if !local {
+                if !groupAuthorized {
+                    errors[key] = .groupAuthorizationFailed
+                } else if !topicAuthorized {
+                    errors[key] = .topicAuthorizationFailed
+                } else if !local {
                     errors[key] = .notCoordinator
                 } else if partition.partitionIndex < 0 || Int(partition.partitionIndex) >= partitionCount {
                     errors[key] = .unknownTopicOrPartition

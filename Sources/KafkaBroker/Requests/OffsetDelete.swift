@@ -6,6 +6,10 @@ extension RequestRouter {
     /// UNKNOWN_TOPIC_OR_PARTITION; group errors (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP for a
     /// non-consumer group with members) answer the whole request.
     func offsetDelete(_ request: OffsetDeleteRequest, _ context: RequestContext) -> OffsetDeleteResponse {
+        // DELETE on the group, READ on each topic (Kafka's `handleOffsetDeleteRequest`).
+        guard isAuthorized(context, .delete, .group, request.groupId) else {
+            return OffsetDeleteResponse(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue)
+        }
         guard coordinates(request.groupId, context) else {
             return OffsetDeleteResponse(errorCode: KafkaErrorCode.notCoordinator.rawValue)
         }
@@ -13,9 +17,12 @@ extension RequestRouter {
         var known: [TopicPartition] = []
         for topic in request.topics {
             let partitionCount = core.metadata.topic(topic.name)?.partitions.count ?? 0
+            let topicAuthorized = isAuthorized(context, .read, .topic, topic.name)
             for partition in topic.partitions {
                 let key = TopicPartition(topic: topic.name, partition: partition.partitionIndex)
-                if partition.partitionIndex < 0 || Int(partition.partitionIndex) >= partitionCount {
+                if !topicAuthorized {
+                    errors[key] = .topicAuthorizationFailed
+                } else if partition.partitionIndex < 0 || Int(partition.partitionIndex) >= partitionCount {
                     errors[key] = .unknownTopicOrPartition
                 } else {
                     known.append(key)

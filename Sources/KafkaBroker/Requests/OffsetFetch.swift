@@ -25,7 +25,7 @@ extension RequestRouter {
                                     .init(
                                         partitionIndex: partition, committedOffset: offset?.offset ?? -1,
                                         committedLeaderEpoch: offset?.leaderEpoch ?? -1, metadata: offset?.metadata ?? "",
-                                        errorCode: 0)
+                                        errorCode: topicError(name, context))
                                 })
                         },
                         errorCode: error.rawValue)
@@ -46,7 +46,7 @@ extension RequestRouter {
                         .init(
                             partitionIndex: partition, committedOffset: offset?.offset ?? -1,
                             committedLeaderEpoch: offset?.leaderEpoch ?? -1, metadata: offset?.metadata ?? "",
-                            errorCode: partitionError)
+                            errorCode: partitionError != 0 ? partitionError : topicError(name, context))
                     })
             },
             errorCode: version >= 2 ? error.rawValue : 0)
@@ -55,11 +55,29 @@ extension RequestRouter {
     private func fetchGroupOffsets(_ groupID: String, partitions: [TopicPartition]?, _ context: RequestContext)
         -> (KafkaErrorCode, [(TopicPartition, CommittedOffset?)])
     {
+        guard isAuthorized(context, .describe, .group, groupID) else { return (.groupAuthorizationFailed, []) }
         guard coordinates(groupID, context) else { return (.notCoordinator, []) }
-        guard let offsets = core.groups.fetchOffsets(groupID: groupID, partitions: partitions) else {
+        // DESCRIBE on each topic: a partition asked for by name is refused, one of "all
+        // committed" silently left out (Kafka's `handleOffsetFetchRequest`).
+        var describable: [String: Bool] = [:]
+        func mayDescribe(_ topic: String) -> Bool {
+            if let known = describable[topic] { return known }
+            let allowed = isAuthorized(context, .describe, .topic, topic, logIfDenied: partitions != nil)
+            describable[topic] = allowed
+            return allowed
+        }
+        let allowed = partitions?.filter { mayDescribe($0.topic) }
+        guard let offsets = core.groups.fetchOffsets(groupID: groupID, partitions: allowed) else {
             return (.coordinatorNotAvailable, [])
         }
-        return (.none, offsets)
+        guard let partitions else { return (.none, offsets.filter { mayDescribe($0.0.topic) }) }
+        let found = Dictionary(offsets.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+        return (.none, partitions.map { ($0, found[$0] ?? nil) })
+    }
+
+    /// TOPIC_AUTHORIZATION_FAILED for a partition of a topic the principal may not DESCRIBE.
+    private func topicError(_ topic: String, _ context: RequestContext) -> Int16 {
+        isAuthorized(context, .describe, .topic, topic, logIfDenied: false) ? 0 : KafkaErrorCode.topicAuthorizationFailed.rawValue
     }
 
     /// Partitions grouped by topic, topics in first-seen order.

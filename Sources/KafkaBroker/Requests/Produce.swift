@@ -7,7 +7,9 @@ extension RequestRouter {
     /// Each partition is validated and appended by its `Partition`, with Kafka's rules
     /// (KAFKA-RULES.md). Request-wide checks come first, as in Kafka's
     /// `KafkaApis.handleProduceRequest`: an invalid `acks` fails every partition, and so
-    /// does a transactional batch in a request without a transactional id (53).
+    /// does a transactional batch in a request without a transactional id, or with one
+    /// the principal may not WRITE (53). A topic the principal may not WRITE gets
+    /// TOPIC_AUTHORIZATION_FAILED on each of its partitions and nothing is appended.
     /// With acks=0 nothing is sent back; if anything failed the connection is closed,
     /// which is how Kafka tells an acks=0 producer that its write was lost.
     func produce(_ request: ProduceRequest, _ context: RequestContext) -> HandlerResult {
@@ -15,19 +17,20 @@ extension RequestRouter {
         var requestError: KafkaErrorCode?
         if ![-1, 0, 1].contains(request.acks) {
             requestError = .invalidRequiredAcks
-        } else if request.transactionalId == nil,
-            request.topicData.contains(where: { topic in
-                topic.partitionData.contains { $0.records.map(ProduceValidator.containsTransactionalBatch) ?? false }
-            })
-        {
-            requestError = .transactionalIdAuthorizationFailed
+        } else if request.topicData.contains(where: { topic in
+            topic.partitionData.contains { $0.records.map(ProduceValidator.containsTransactionalBatch) ?? false }
+        }) {
+            // Transactional batches need a transactional id the principal may WRITE.
+            requestError = request.transactionalId.map { transactionalIDAuthorizationError($0, context) } ?? .transactionalIdAuthorizationFailed
         }
         let produceContext = ProduceRequestContext(requestVersion: version, transactionalId: request.transactionalId)
         var failed = false
         let responses = request.topicData.map { topic -> ProduceResponse.TopicProduceResponse in
+            // Kafka checks WRITE on each topic before it looks the topic up.
+            let topicError = requestError ?? (isAuthorized(context, .write, .topic, topic.name) ? nil : .topicAuthorizationFailed)
             let partitions = topic.partitionData.map { data -> ProduceResponse.PartitionProduceResponse in
                 let topicPartition = TopicPartition(topic: topic.name, partition: data.index)
-                let outcome = appendOne(data.records, to: topicPartition, requestError: requestError, produceContext, context)
+                let outcome = appendOne(data.records, to: topicPartition, requestError: topicError, produceContext, context)
                 if outcome.errorCode != .none { failed = true }
                 return response(for: outcome, partition: data.index, topicPartition: topicPartition, version: version)
             }

@@ -101,6 +101,9 @@ final class RequestRouter: Sendable {
         case .describeTransactions(let request):
             return .response(.describeTransactions(describeTransactions(request, context)))
         case .listTransactions(let request): return .response(.listTransactions(listTransactions(request, context)))
+        case .createAcls(let request): return createAcls(request, context)
+        case .describeAcls(let request): return describeAcls(request, context)
+        case .deleteAcls(let request): return deleteAcls(request, context)
         default:
             return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }

@@ -181,6 +181,26 @@ final class PartitionMirrorTests: XCTestCase {
         XCTAssertEqual(mirror.counters.fillerRecords, 3)
     }
 
+    /// A source producer whose id one of Causeway's replay producers holds on the
+    /// destination is sent without producer fields, queued batches included.
+    func testReservedProducerIdsAreStrippedFromSourceBatches() throws {
+        let first = try TestBatches.make(base: 0, deltas: [0, 1], producerId: 1002, producerEpoch: 0, baseSequence: 0)
+        let second = try TestBatches.make(base: 2, deltas: [0], producerId: 1002, producerEpoch: 0, baseSequence: 2)
+        let other = try TestBatches.make(base: 3, deltas: [0], producerId: 7, producerEpoch: 0, baseSequence: 0)
+        var mirror = PartitionMirror()
+        _ = mirror.started(destinationLogEnd: 0, sourceLogStart: 0, sourceHighWatermark: 4)
+        let actions = mirror.fetched(
+            from: 0, records: TestBatches.blob([first, second, other]), sourceHighWatermark: 4, sourceLogStart: 0)
+        XCTAssertEqual(actions.first, .produce(try classifier.plan(first)), "sent before the reservation: unchanged")
+        mirror.reserveProducerIDs([1002])
+        let next = mirror.produceAcknowledged(expectedBaseOffset: 0, assignedBaseOffset: 0)
+        XCTAssertEqual(next, [.produce(classifier.strippingProducer(try classifier.plan(second)))])
+        XCTAssertEqual(
+            mirror.produceAcknowledged(expectedBaseOffset: 2, assignedBaseOffset: 2), [.produce(try classifier.plan(other))],
+            "another producer keeps its fields")
+        XCTAssertEqual(mirror.fidelity, .records)
+    }
+
     // MARK: Pipelining
 
     func testSequencedBatchesOfOneProducerArePipelinedAfterTheFirstAcknowledgement() throws {

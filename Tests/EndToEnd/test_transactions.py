@@ -104,6 +104,14 @@ def latest(broker, topic: str, partition: int, isolation: int) -> int:
     return d["Topics"][0]["Partitions"][0]["Offset"]
 
 
+def offset_fetch(broker, group: str, topic: str, require_stable: bool) -> tuple[int, int]:
+    """OffsetFetch v8 of partition 0: (error code, committed offset)."""
+    d = call(broker, 9, 8, {"Groups": [{"GroupId": group, "Topics": [{"Name": topic, "PartitionIndexes": [0]}]}],
+                            "RequireStable": require_stable})
+    part = d["Groups"][0]["Topics"][0]["Partitions"][0]
+    return part["ErrorCode"], part["CommittedOffset"]
+
+
 def run_transaction(producer: Producer, topic: str, partitions: int, tag: str, per_partition: int, commit: bool):
     producer.begin_transaction()
     for p in range(partitions):
@@ -208,11 +216,13 @@ def test_send_offsets_to_transaction(broker):
         producer.send_offsets_to_transaction([TopicPartition(source, 0, batch[-1].offset() + 1)],
                                              consumer.consumer_group_metadata(), DEADLINE)
         producer.flush(DEADLINE)
-        # Not visible to OffsetFetch before the commit.
-        assert consumer.committed([TopicPartition(source, 0)], 10)[0].offset < 0
+        # Not visible to OffsetFetch before the commit; require_stable (KIP-447) says so.
+        assert offset_fetch(broker, group, source, require_stable=False) == (0, -1)
+        assert offset_fetch(broker, group, source, require_stable=True) == (88, -1)  # UNSTABLE_OFFSET_COMMIT
         producer.commit_transaction(DEADLINE)
-        wait_until(lambda: consumer.committed([TopicPartition(source, 0)], 10)[0].offset == 6, DEADLINE,
+        wait_until(lambda: offset_fetch(broker, group, source, require_stable=True) == (0, 6), DEADLINE,
                    "the transaction's offset 6")
+        assert consumer.committed([TopicPartition(source, 0)], 10)[0].offset == 6
 
         # Transaction 2: aborted, so its offset is never committed.
         producer.begin_transaction()

@@ -115,6 +115,14 @@ final class TransactionCoordinator: Sendable {
         inner.withLock { $0.state.transactions[transactionalId] }
     }
 
+    /// Whether a transaction holds an offset for `group` and `partition` that is not
+    /// committed yet (OffsetFetch with `require_stable`, KIP-447).
+    func hasPendingOffset(group: String, partition: TopicPartition) -> Bool {
+        inner.withLock { inner in
+            inner.state.transactions.values.contains { $0.pendingOffsets[group]?[partition] != nil }
+        }
+    }
+
     /// Every transactional id's metadata, by id.
     func allTransactions() -> [TransactionMetadata] {
         inner.withLock { $0.state.transactions.values.sorted { $0.transactionalId < $1.transactionalId } }

@@ -143,24 +143,18 @@ final class TransactionCoordinator: Sendable {
     /// Returns how many were aborted.
     @discardableResult
     func abortTimedOutTransactions() -> Int {
-        let changes = inner.withLock { inner -> [TransactionCoordinatorState.TransactionChange] in
+        let candidates = inner.withLock { inner -> [String] in
             guard inner.active else { return [] }
-            return inner.state.timedOut(now: clock.nowMilliseconds)
+            return inner.state.timedOutTransactionalIds(now: clock.nowMilliseconds)
         }
         var aborted = 0
-        for change in changes {
-            let metadata = change.metadata
-            let decided = decide { state, _ in
-                // Only if nothing happened to the transaction since it was found.
-                guard let current = state.transactions[metadata.transactionalId], current.state == .ongoing,
-                    current.producerEpoch == metadata.previousProducerEpoch || current.producerEpoch == metadata.producerEpoch
-                else { return .unchanged }
-                return TransactionCoordinatorState.Decision(error: .none, change: change)
-            }
-            if decided.change != nil {
+        for transactionalId in candidates {
+            // Decided again under the lock: the transaction may have ended or grown since.
+            let decided = decide { state, now in state.abortIfTimedOut(transactionalId, now: now) }
+            if let metadata = decided.change?.metadata {
                 aborted += 1
                 logger.info(
-                    "transaction coordinator: aborting \(metadata.transactionalId), open longer than \(metadata.timeoutMs) ms; producer \(metadata.producerId) fenced at epoch \(metadata.producerEpoch)"
+                    "transaction coordinator: aborting \(transactionalId), open longer than \(metadata.timeoutMs) ms; producer \(metadata.producerId) fenced at epoch \(metadata.producerEpoch)"
                 )
             }
         }

@@ -483,3 +483,49 @@ def test_coordinator_errors_over_the_wire(broker):
         assert markers(raw_batches(broker, topic, 1)) == [], "partition 1 was never added"
     finally:
         c.close()
+
+
+def test_kafka_python_transactions(broker):
+    """kafka-python's transactional producer (its own protocol versions) and its
+    read_committed / read_uncommitted consumers."""
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import TopicPartition as KTopicPartition
+    topic = unique("kp")
+    create_topic(broker, topic, 2)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id=unique("kp-tid"))
+    try:
+        producer.init_transactions()
+        producer.begin_transaction()
+        producer.send(topic, b"c1", partition=0)
+        producer.send(topic, b"c2", partition=1)
+        producer.commit_transaction()
+        producer.begin_transaction()
+        producer.send(topic, b"a1", partition=0)
+        producer.flush()
+        producer.abort_transaction()
+        producer.begin_transaction()
+        producer.send(topic, b"c3", partition=1)
+        producer.commit_transaction()
+    finally:
+        producer.close()
+    for p, count in ((0, 2), (1, 2)):
+        wait_markers(broker, topic, p, count)
+
+    def read(isolation: str, expected: int) -> list[bytes]:
+        consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, isolation_level=isolation,
+                                 auto_offset_reset="earliest", enable_auto_commit=False)
+        consumer.assign([KTopicPartition(topic, 0), KTopicPartition(topic, 1)])
+        seen: list[bytes] = []
+        try:
+            def done():
+                for records in consumer.poll(timeout_ms=200).values():
+                    seen.extend(r.value for r in records)
+                return len(seen) >= expected
+            wait_until(done, DEADLINE, f"{expected} records ({isolation})")
+            assert not any(consumer.poll(timeout_ms=300).values()), "records past the expected ones"
+        finally:
+            consumer.close()
+        return sorted(seen)
+
+    assert read("read_committed", 3) == [b"c1", b"c2", b"c3"]
+    assert read("read_uncommitted", 4) == [b"a1", b"c1", b"c2", b"c3"]

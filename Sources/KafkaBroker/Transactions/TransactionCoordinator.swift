@@ -21,6 +21,8 @@ final class TransactionCoordinator: Sendable {
         var state: TransactionCoordinatorState
         var store: TransactionStore
         var active = true
+        /// When the markers of a transaction were last queued again (``requeueStuckMarkers()``).
+        var requeuedAt: [String: Int64] = [:]
     }
 
     let configuration: TransactionCoordinatorConfiguration
@@ -159,6 +161,35 @@ final class TransactionCoordinator: Sendable {
             }
         }
         return aborted
+    }
+
+    /// How long a transaction may stay in PrepareCommit/PrepareAbort before its markers
+    /// are queued again. Markers normally land within milliseconds; a transaction still
+    /// ending after this had a marker refused by the disk.
+    static let markerRetryDelayMilliseconds: Int64 = 5000
+
+    /// Queues again, as recoveries, the markers of transactions that have been ending for
+    /// longer than ``markerRetryDelayMilliseconds``. A recovery job skips partitions that
+    /// already have the marker, so a job still in the queue and its retry never write two.
+    @discardableResult
+    func requeueStuckMarkers() -> Int {
+        let jobs = inner.withLock { inner -> [TransactionMarkerJob] in
+            guard inner.active else { return [] }
+            let now = clock.nowMilliseconds
+            let jobs = inner.state.pendingMarkers().filter { job in
+                guard let metadata = inner.state.transactions[job.transactionalId] else { return false }
+                let since = max(metadata.lastUpdateTimestamp, inner.requeuedAt[job.transactionalId] ?? .min)
+                return now - since > Self.markerRetryDelayMilliseconds
+            }
+            inner.requeuedAt = inner.requeuedAt.filter { inner.state.transactions[$0.key]?.state.isPreparing == true }
+            for job in jobs { inner.requeuedAt[job.transactionalId] = now }
+            return jobs
+        }
+        for job in jobs {
+            logger.warning("transaction coordinator: writing the markers of \(job.transactionalId) again")
+            markerQueue.yield(job)
+        }
+        return jobs.count
     }
 
     func shutdown() {

@@ -108,4 +108,25 @@ import Testing
         #expect(coordinator.abortTimedOutTransactions() == 0)
         coordinator.shutdown()
     }
+
+    @Test func markersOfATransactionStillEndingAreQueuedAgain() async throws {
+        let fixture = try Fixture()
+        let coordinator = try fixture.open()
+        let answer = coordinator.initProducerId("s", timeoutMs: 60_000, expectedProducerId: -1, expectedEpoch: -1)
+        #expect(coordinator.addToTransaction("s", producerId: answer.producerId, epoch: 0, partitions: [Self.orders0]) == .none)
+        #expect(coordinator.endTransaction("s", producerId: answer.producerId, epoch: 0, commit: true) == .none)
+        fixture.clock.advance(milliseconds: TransactionCoordinator.markerRetryDelayMilliseconds)
+        #expect(coordinator.requeueStuckMarkers() == 0, "not stuck yet")
+        fixture.clock.advance(milliseconds: 1)
+        #expect(coordinator.requeueStuckMarkers() == 1)
+        #expect(coordinator.requeueStuckMarkers() == 0, "queued again once per delay")
+        fixture.clock.advance(milliseconds: TransactionCoordinator.markerRetryDelayMilliseconds + 1)
+        #expect(coordinator.requeueStuckMarkers() == 1)
+        let jobs = await Self.queuedJobs(coordinator, count: 3)
+        #expect(jobs.map(\.isRecovery) == [false, true, true])
+        coordinator.markersWritten(jobs[0])
+        fixture.clock.advance(milliseconds: TransactionCoordinator.markerRetryDelayMilliseconds + 1)
+        #expect(coordinator.requeueStuckMarkers() == 0, "complete")
+        coordinator.shutdown()
+    }
 }

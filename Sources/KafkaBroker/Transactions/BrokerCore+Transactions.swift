@@ -53,13 +53,15 @@ extension BrokerCore {
     /// Checks open transactions against their timeout every
     /// `timedOutTransactionCheckInterval` and aborts the expired ones; queues again the
     /// markers of transactions that have been ending for longer than
-    /// ``TransactionCoordinator/markerRetryDelayMilliseconds`` (a marker write failed).
+    /// ``TransactionCoordinator/markerRetryDelayMilliseconds`` (a marker write failed);
+    /// forgets expired transactional ids.
     func runTransactionTimeouts() async throws {
         let interval = transactions.configuration.timedOutTransactionCheckInterval
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
             transactions.abortTimedOutTransactions()
             transactions.requeueStuckMarkers()
+            transactions.expireTransactionalIds()
         }
     }
 

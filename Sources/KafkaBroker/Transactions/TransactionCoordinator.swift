@@ -163,6 +163,24 @@ final class TransactionCoordinator: Sendable {
         return aborted
     }
 
+    /// Forgets the transactional ids unused for `transactional.id.expiration.ms` with no
+    /// transaction open or ending (a Dead tombstone is stored). Returns how many.
+    @discardableResult
+    func expireTransactionalIds() -> Int {
+        let expirationMs = configuration.transactionalIdExpiration.milliseconds
+        let candidates = inner.withLock { inner -> [String] in
+            guard inner.active else { return [] }
+            return inner.state.expiredTransactionalIds(now: clock.nowMilliseconds, expirationMs: expirationMs)
+        }
+        var expired = 0
+        for transactionalId in candidates {
+            let decided = decide { state, now in state.expire(transactionalId, now: now, expirationMs: expirationMs) }
+            if decided.change != nil { expired += 1 }
+        }
+        if expired > 0 { logger.info("transaction coordinator: \(expired) transactional id(s) expired") }
+        return expired
+    }
+
     /// How long a transaction may stay in PrepareCommit/PrepareAbort before its markers
     /// are queued again. Markers normally land within milliseconds; a transaction still
     /// ending after this had a marker refused by the disk.

@@ -42,13 +42,19 @@ struct TransactionCoordinatorState: Sendable {
         static let unchanged = Decision(error: .none, change: nil)
     }
 
+    /// Installs a change; a Dead transactional id is forgotten.
     mutating func apply(_ change: TransactionChange) {
-        transactions[change.metadata.transactionalId] = change.metadata
+        load(change.metadata)
     }
 
-    /// Installs metadata read back from the store (last record per id wins).
+    /// Installs metadata read back from the store (last record per id wins; a Dead
+    /// record is the tombstone of an expired id).
     mutating func load(_ metadata: TransactionMetadata) {
-        transactions[metadata.transactionalId] = metadata
+        if metadata.state == .dead {
+            transactions[metadata.transactionalId] = nil
+        } else {
+            transactions[metadata.transactionalId] = metadata
+        }
     }
 
     // MARK: InitProducerId
@@ -275,6 +281,28 @@ struct TransactionCoordinatorState: Sendable {
 
     private func isTimedOut(_ metadata: TransactionMetadata, now: Int64) -> Bool {
         metadata.state == .ongoing && metadata.startTimestamp >= 0 && now - metadata.startTimestamp > Int64(metadata.timeoutMs)
+    }
+
+    /// Transactional ids unused for `expirationMs` with no transaction open or ending
+    /// (Kafka's `transactional.id.expiration.ms`).
+    func expiredTransactionalIds(now: Int64, expirationMs: Int64) -> [String] {
+        transactions.values.filter { isExpired($0, now: now, expirationMs: expirationMs) }.map(\.transactionalId).sorted()
+    }
+
+    /// Moves an expired transactional id to Dead, which forgets it once stored.
+    func expire(_ transactionalId: String, now: Int64, expirationMs: Int64) -> Decision {
+        guard var metadata = transactions[transactionalId], isExpired(metadata, now: now, expirationMs: expirationMs)
+        else { return .unchanged }
+        metadata.state = .dead
+        metadata.lastUpdateTimestamp = now
+        return Decision(error: .none, change: TransactionChange(metadata: metadata))
+    }
+
+    private func isExpired(_ metadata: TransactionMetadata, now: Int64, expirationMs: Int64) -> Bool {
+        switch metadata.state {
+        case .empty, .completeCommit, .completeAbort: now - metadata.lastUpdateTimestamp > expirationMs
+        case .ongoing, .prepareCommit, .prepareAbort, .prepareEpochFence, .dead: false
+        }
     }
 
     /// The markers still to write after a restart: every transaction that was ending.

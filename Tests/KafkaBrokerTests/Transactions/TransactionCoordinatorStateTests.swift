@@ -277,4 +277,21 @@ import Testing
             #expect(buffer.readableBytes == 0)
         }
     }
+
+    @Test func idleTransactionalIdsExpireButNotWhileATransactionIsOpen() {
+        var script = Script()
+        script.initProducer("idle")
+        script.initProducer("busy")
+        script.add([Self.orders0], id: "busy", producerId: 1001)
+        script.now += 1000
+        #expect(script.state.expiredTransactionalIds(now: script.now, expirationMs: 1000) == [])
+        script.now += 1
+        #expect(script.state.expiredTransactionalIds(now: script.now, expirationMs: 1000) == ["idle"])
+        let dead = script.run { $0.expire("idle", now: $1, expirationMs: 1000) }
+        #expect(dead.change?.metadata.state == .dead)
+        #expect(script.metadata("idle") == nil && script.metadata("busy")?.state == .ongoing)
+        #expect(script.run { $0.expire("busy", now: $1, expirationMs: 1000) }.change == nil)
+        // The forgotten id starts over with a new producer id.
+        #expect(script.initProducer("idle").error == .none && script.metadata("idle")?.producerId == 1002)
+    }
 }

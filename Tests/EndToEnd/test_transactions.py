@@ -104,6 +104,14 @@ def latest(broker, topic: str, partition: int, isolation: int) -> int:
     return d["Topics"][0]["Partitions"][0]["Offset"]
 
 
+def offset_fetch(broker, group: str, topic: str, require_stable: bool) -> tuple[int, int]:
+    """OffsetFetch v8 of partition 0: (error code, committed offset)."""
+    d = call(broker, 9, 8, {"Groups": [{"GroupId": group, "Topics": [{"Name": topic, "PartitionIndexes": [0]}]}],
+                            "RequireStable": require_stable})
+    part = d["Groups"][0]["Topics"][0]["Partitions"][0]
+    return part["ErrorCode"], part["CommittedOffset"]
+
+
 def run_transaction(producer: Producer, topic: str, partitions: int, tag: str, per_partition: int, commit: bool):
     producer.begin_transaction()
     for p in range(partitions):
@@ -118,7 +126,12 @@ def run_transaction(producer: Producer, topic: str, partitions: int, tag: str, p
         producer.abort_transaction(DEADLINE)
 
 
-def test_commits_and_aborts_over_partitions(broker):
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_commits_and_aborts_over_partitions(broker_factory, nodes):
+    """With 3 nodes the partitions have different leaders and the coordinator is one of
+    them: the producer must find it (FindCoordinator key type 1) and the markers reach
+    every leader's partitions."""
+    broker = broker_factory(nodes=nodes)
     topic, partitions = unique("txn"), 3
     create_topic(broker, topic, partitions)
     producer = txn_producer(broker.bootstrap, unique("tid"))
@@ -203,11 +216,13 @@ def test_send_offsets_to_transaction(broker):
         producer.send_offsets_to_transaction([TopicPartition(source, 0, batch[-1].offset() + 1)],
                                              consumer.consumer_group_metadata(), DEADLINE)
         producer.flush(DEADLINE)
-        # Not visible to OffsetFetch before the commit.
-        assert consumer.committed([TopicPartition(source, 0)], 10)[0].offset < 0
+        # Not visible to OffsetFetch before the commit; require_stable (KIP-447) says so.
+        assert offset_fetch(broker, group, source, require_stable=False) == (0, -1)
+        assert offset_fetch(broker, group, source, require_stable=True) == (88, -1)  # UNSTABLE_OFFSET_COMMIT
         producer.commit_transaction(DEADLINE)
-        wait_until(lambda: consumer.committed([TopicPartition(source, 0)], 10)[0].offset == 6, DEADLINE,
+        wait_until(lambda: offset_fetch(broker, group, source, require_stable=True) == (0, 6), DEADLINE,
                    "the transaction's offset 6")
+        assert consumer.committed([TopicPartition(source, 0)], 10)[0].offset == 6
 
         # Transaction 2: aborted, so its offset is never committed.
         producer.begin_transaction()
@@ -250,7 +265,8 @@ def test_open_transaction_is_aborted_after_its_timeout(broker_factory):
     assert consume_all(broker.bootstrap, topic, 2, "read_committed", 0) == []
 
 
-def test_coordinator_state_survives_restart(broker):
+@pytest.mark.parametrize("stop", ["sigterm", "kill9"])
+def test_coordinator_state_survives_restart(broker, stop):
     topic, tid = unique("durable"), unique("tid")
     create_topic(broker, topic, 2)
     producer = txn_producer(broker.bootstrap, tid)
@@ -267,7 +283,10 @@ def test_coordinator_state_survives_restart(broker):
                                   "DurationFilter": -1})
     assert [t["TransactionalId"] for t in listed["TransactionStates"]] == [tid]
 
-    broker.stop()
+    if stop == "kill9":
+        broker.kill9()  # every coordinator change is fsynced before it is answered
+    else:
+        broker.stop()
     broker.restart()
     after = describe_txn(broker, tid)
     for key in ("TransactionState", "ProducerId", "ProducerEpoch", "TransactionTimeoutMs", "TransactionStartTimeMs"):
@@ -390,3 +409,123 @@ def test_findings_f_layout_gets_the_recorded_answers(broker):
             _replay_and_compare(c, name, pid)
     finally:
         c.close()
+
+
+def test_coordinator_errors_over_the_wire(broker):
+    """The coordinator's answers to requests that do not fit, raw: Produce to a partition
+    not added (KIP-890 verification), AddPartitionsToTxn v5 VerifyOnly, stale epochs,
+    EndTxn without a transaction, DescribeTransactions and ListTransactions filters."""
+    topic, tid = unique("errors"), unique("tid")
+    create_topic(broker, topic, 2)
+    c = conn(broker)
+    try:
+        _, _, init = c.call(22, 4, {"TransactionalId": tid, "TransactionTimeoutMs": 60000,
+                                    "ProducerId": -1, "ProducerEpoch": -1})
+        pid, epoch = init["ProducerId"], init["ProducerEpoch"]
+        assert (init["ErrorCode"], epoch) == (0, 0)
+        assert c.call(22, 4, {"TransactionalId": tid, "TransactionTimeoutMs": 900001, "ProducerId": -1,
+                              "ProducerEpoch": -1})[2]["ErrorCode"] == 50  # INVALID_TRANSACTION_TIMEOUT
+        assert c.call(26, 3, {"TransactionalId": tid, "ProducerId": pid, "ProducerEpoch": epoch,
+                              "Committed": True})[2]["ErrorCode"] == 48  # INVALID_TXN_STATE: nothing open
+
+        def add(partition, producer_epoch=epoch, version=3):
+            _, _, d = c.call(24, version, {"V3AndBelowTransactionalId": tid, "V3AndBelowProducerId": pid,
+                                           "V3AndBelowProducerEpoch": producer_epoch,
+                                           "V3AndBelowTopics": [{"Name": topic, "Partitions": [partition]}]})
+            return d["ResultsByTopicV3AndBelow"][0]["ResultsByPartition"][0]["PartitionErrorCode"]
+
+        def produce(partition, producer_epoch=epoch, sequence=0):
+            batch = kwire.build_batch([{"value": b"x"}], producer_id=pid, producer_epoch=producer_epoch,
+                                      base_sequence=sequence, transactional=True)
+            _, _, d = c.call(0, 9, {"TransactionalId": tid, "Acks": -1, "TimeoutMs": 30000, "TopicData": [
+                {"Name": topic, "PartitionData": [{"Index": partition, "Records": batch}]}]})
+            return d["Responses"][0]["PartitionResponses"][0]["ErrorCode"]
+
+        def verify(partition):
+            _, _, d = c.call(24, 5, {"Transactions": [{"TransactionalId": tid, "ProducerId": pid,
+                                                       "ProducerEpoch": epoch, "VerifyOnly": True,
+                                                       "Topics": [{"Name": topic, "Partitions": [partition]}]}]})
+            return d["ResultsByTransaction"][0]["TopicResults"][0]["ResultsByPartition"][0]["PartitionErrorCode"]
+
+        assert produce(0) == 48  # INVALID_TXN_STATE: the partition was not added
+        assert add(0) == 0 and produce(0) == 0
+        assert verify(0) == 0 and verify(1) == 48
+        assert produce(1) == 48
+        assert add(1, producer_epoch=7) == 90  # PRODUCER_FENCED
+        assert add(1, producer_epoch=7, version=1) == 47  # INVALID_PRODUCER_EPOCH before v2
+        assert c.call(24, 3, {"V3AndBelowTransactionalId": tid, "V3AndBelowProducerId": pid,
+                              "V3AndBelowProducerEpoch": epoch, "V3AndBelowTopics": [
+                                  {"Name": topic, "Partitions": [0]}, {"Name": "no-such-topic", "Partitions": [0]}]}
+                      )[2]["ResultsByTopicV3AndBelow"] == [
+            {"Name": topic, "ResultsByPartition": [{"PartitionIndex": 0, "PartitionErrorCode": 55}]},
+            {"Name": "no-such-topic", "ResultsByPartition": [{"PartitionIndex": 0, "PartitionErrorCode": 3}]}]
+
+        state = describe_txn(broker, tid)
+        assert (state["TransactionState"], state["ProducerId"], state["ProducerEpoch"]) == ("Ongoing", pid, 0)
+        assert describe_txn(broker, unique("nobody"))["ErrorCode"] == 105  # TRANSACTIONAL_ID_NOT_FOUND
+        listed = call(broker, 66, 1, {"StateFilters": ["Ongoing", "Bogus"], "ProducerIdFilters": [],
+                                      "DurationFilter": -1})
+        assert listed["UnknownStateFilters"] == ["Bogus"]
+        assert tid in [t["TransactionalId"] for t in listed["TransactionStates"]]
+        assert tid not in [t["TransactionalId"] for t in call(broker, 66, 0, {
+            "StateFilters": ["CompleteCommit"], "ProducerIdFilters": []})["TransactionStates"]]
+        assert call(broker, 66, 0, {"StateFilters": [], "ProducerIdFilters": [pid + 1000]})["TransactionStates"] == []
+
+        assert c.call(26, 3, {"TransactionalId": tid, "ProducerId": pid, "ProducerEpoch": epoch,
+                              "Committed": True})[2]["ErrorCode"] == 0
+        assert c.call(26, 3, {"TransactionalId": tid, "ProducerId": pid, "ProducerEpoch": epoch,
+                              "Committed": False})[2]["ErrorCode"] in (48, 51)
+        wait_until(lambda: describe_txn(broker, tid)["TransactionState"] == "CompleteCommit", DEADLINE,
+                   "the commit to complete")
+        assert c.call(26, 3, {"TransactionalId": tid, "ProducerId": pid, "ProducerEpoch": epoch,
+                              "Committed": True})[2]["ErrorCode"] == 0  # a retry
+        assert markers(raw_batches(broker, topic, 0)) == [(1, "COMMIT")]
+        assert markers(raw_batches(broker, topic, 1)) == [], "partition 1 was never added"
+    finally:
+        c.close()
+
+
+def test_kafka_python_transactions(broker):
+    """kafka-python's transactional producer (its own protocol versions) and its
+    read_committed / read_uncommitted consumers."""
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import TopicPartition as KTopicPartition
+    topic = unique("kp")
+    create_topic(broker, topic, 2)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id=unique("kp-tid"))
+    try:
+        producer.init_transactions()
+        producer.begin_transaction()
+        producer.send(topic, b"c1", partition=0)
+        producer.send(topic, b"c2", partition=1)
+        producer.commit_transaction()
+        producer.begin_transaction()
+        producer.send(topic, b"a1", partition=0)
+        producer.flush()
+        producer.abort_transaction()
+        producer.begin_transaction()
+        producer.send(topic, b"c3", partition=1)
+        producer.commit_transaction()
+    finally:
+        producer.close()
+    for p, count in ((0, 2), (1, 2)):
+        wait_markers(broker, topic, p, count)
+
+    def read(isolation: str, expected: int) -> list[bytes]:
+        consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, isolation_level=isolation,
+                                 auto_offset_reset="earliest", enable_auto_commit=False)
+        consumer.assign([KTopicPartition(topic, 0), KTopicPartition(topic, 1)])
+        seen: list[bytes] = []
+        try:
+            def done():
+                for records in consumer.poll(timeout_ms=200).values():
+                    seen.extend(r.value for r in records)
+                return len(seen) >= expected
+            wait_until(done, DEADLINE, f"{expected} records ({isolation})")
+            assert not any(consumer.poll(timeout_ms=300).values()), "records past the expected ones"
+        finally:
+            consumer.close()
+        return sorted(seen)
+
+    assert read("read_committed", 3) == [b"c1", b"c2", b"c3"]
+    assert read("read_uncommitted", 4) == [b"a1", b"c1", b"c2", b"c3"]

@@ -167,7 +167,8 @@ public final class Partition: @unchecked Sendable {
     /// Runs a log-cleaner pass over the log (see ``PartitionLog/clean(config:activeProducers:firstUnstableOffset:force:)``),
     /// under the lock, so reads and appends wait for it and then see the cleaned log.
     /// The producer state supplies what the cleaner must keep: each unexpired producer's
-    /// last batch, and nothing at or past the first offset of an open transaction.
+    /// last batch, and nothing at or past the first offset of an open transaction. The
+    /// aborted-transaction index is rebuilt from the cleaned log.
     @discardableResult
     public func clean(config: CleanerConfig, force: Bool = false) throws -> CleaningOutcome {
         try withLock {
@@ -180,8 +181,15 @@ public final class Partition: @unchecked Sendable {
                     firstUnstableOffset = min(firstUnstableOffset ?? first, first)
                 }
             }
-            return try log.clean(config: config, activeProducers: lastRecords,
-                                 firstUnstableOffset: firstUnstableOffset, force: force)
+            let outcome = try log.clean(config: config, activeProducers: lastRecords,
+                                        firstUnstableOffset: firstUnstableOffset, force: force)
+            if outcome.didClean {
+                // As Kafka's cleaner rewrites the transaction index of cleaned segments:
+                // a transaction whose aborted data is gone is no longer listed, so a
+                // read_committed reader never waits for a marker the cleaner removed.
+                abortedIndex = try AbortedTransactionScanner.collect(in: log.segments, upperBound: log.logEndOffset)
+            }
+            return outcome
         }
     }
 

@@ -4,8 +4,9 @@ extension RequestRouter {
     /// EndTxn (v0-5): commits or aborts the producer's transaction. The answer comes once
     /// PrepareCommit/PrepareAbort is durable; the markers follow asynchronously, as on a
     /// real broker. v5 reports the producer id and epoch (KIP-890 part 2); this
-    /// coordinator does not bump the epoch at each transaction end (transactions
-    /// version 1, which it advertises no feature beyond), so they are the request's.
+    /// coordinator runs transactions version 1 (it finalizes no `transaction.version`
+    /// feature, so clients do not expect the epoch bump of version 2), so they are the
+    /// request's.
     func endTxn(_ request: EndTxnRequest, _ context: RequestContext) -> EndTxnResponse {
         let code = transactionCoordinatorError(request.transactionalId, context)
             ?? core.transactions.endTransaction(

@@ -5,10 +5,18 @@ extension RequestRouter {
     /// (v2+) asks for every partition the group committed. A partition without a
     /// committed offset answers -1 with no error, as does a group that does not exist.
     ///
-    /// `require_stable` (v7+, KIP-447) would answer UNSTABLE_OFFSET_COMMIT for partitions
-    /// with a pending transactional commit; without transactional commits there are none.
+    /// `require_stable` (v7+, KIP-447) answers UNSTABLE_OFFSET_COMMIT (and offset -1) for
+    /// partitions with an offset a transaction has sent but not yet committed, so a
+    /// read_committed consumer does not start from an offset that may still change.
     func offsetFetch(_ request: OffsetFetchRequest, _ context: RequestContext) -> OffsetFetchResponse {
         let version = context.version
+        let transactions = core.transactions
+        func partitionError(_ group: String, _ topic: String, _ partition: Int32, _ otherwise: Int16) -> Int16 {
+            guard version >= 7, request.requireStable,
+                transactions.hasPendingOffset(group: group, partition: TopicPartition(topic: topic, partition: partition))
+            else { return otherwise }
+            return KafkaErrorCode.unstableOffsetCommit.rawValue
+        }
         if version >= 8 {
             return OffsetFetchResponse(
                 groups: request.groups.map { group in
@@ -22,10 +30,13 @@ extension RequestRouter {
                             .init(
                                 name: name,
                                 partitions: entries.map { partition, offset in
-                                    .init(
+                                    let denied = topicError(name, context)
+                                    let code = denied != 0 ? denied : partitionError(group.groupId, name, partition, 0)
+                                    let offset = code == 0 ? offset : nil
+                                    return .init(
                                         partitionIndex: partition, committedOffset: offset?.offset ?? -1,
                                         committedLeaderEpoch: offset?.leaderEpoch ?? -1, metadata: offset?.metadata ?? "",
-                                        errorCode: topicError(name, context))
+                                        errorCode: code)
                                 })
                         },
                         errorCode: error.rawValue)
@@ -37,16 +48,19 @@ extension RequestRouter {
         let (error, offsets) = fetchGroupOffsets(request.groupId, partitions: partitions, context)
         // v1 has no top-level error: the group's error goes to every partition asked for.
         let listed = error != .none && version < 2 ? (partitions ?? []).map { ($0, CommittedOffset?.none) } : offsets
-        let partitionError = version < 2 ? error.rawValue : 0
+        let errorForPartitions = version < 2 ? error.rawValue : 0
         return OffsetFetchResponse(
             topics: Self.grouped(listed).map { name, entries in
                 .init(
                     name: name,
                     partitions: entries.map { partition, offset in
-                        .init(
+                        let denied = errorForPartitions == 0 ? topicError(name, context) : 0
+                        let code = denied != 0 ? denied : partitionError(request.groupId, name, partition, errorForPartitions)
+                        let offset = code == errorForPartitions ? offset : nil
+                        return .init(
                             partitionIndex: partition, committedOffset: offset?.offset ?? -1,
                             committedLeaderEpoch: offset?.leaderEpoch ?? -1, metadata: offset?.metadata ?? "",
-                            errorCode: partitionError != 0 ? partitionError : topicError(name, context))
+                            errorCode: code)
                     })
             },
             errorCode: version >= 2 ? error.rawValue : 0)

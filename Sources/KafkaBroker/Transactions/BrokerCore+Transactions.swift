@@ -17,8 +17,12 @@ extension BrokerCore {
         }
     }
 
-    /// Writes one job's markers and completes its transaction.
+    /// Writes one job's markers and completes its transaction. A marker the disk
+    /// refused (KAFKA_STORAGE_ERROR) leaves the transaction in PrepareCommit/PrepareAbort,
+    /// and ``runTransactionTimeouts()`` queues the job again later, as Kafka's marker
+    /// channel retries; fencing errors are final, as in Kafka (the marker is dropped).
     func writeMarkers(_ job: TransactionMarkerJob) {
+        var retry = false
         for topicPartition in job.partitions {
             guard let partition = partition(topicPartition) else {
                 // The topic was deleted meanwhile: there is nothing left to close, as in Kafka.
@@ -32,8 +36,10 @@ extension BrokerCore {
                     coordinatorEpoch: job.coordinatorEpoch)
             } catch {
                 logger.error("transaction \(job.transactionalId): marker on \(topicPartition) refused: \(error)")
+                if error.code == .kafkaStorageError { retry = true }
             }
         }
+        guard !retry else { return }
         if job.isCommit, let metadata = transactions.transaction(job.transactionalId) {
             for (group, offsets) in metadata.pendingOffsets.sorted(by: { $0.key < $1.key }) where !offsets.isEmpty {
                 if !groups.commitTransactionalOffsets(groupID: group, offsets: offsets) {
@@ -45,12 +51,17 @@ extension BrokerCore {
     }
 
     /// Checks open transactions against their timeout every
-    /// `timedOutTransactionCheckInterval` and aborts the expired ones.
+    /// `timedOutTransactionCheckInterval` and aborts the expired ones; queues again the
+    /// markers of transactions that have been ending for longer than
+    /// ``TransactionCoordinator/markerRetryDelayMilliseconds`` (a marker write failed);
+    /// forgets expired transactional ids.
     func runTransactionTimeouts() async throws {
         let interval = transactions.configuration.timedOutTransactionCheckInterval
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
             transactions.abortTimedOutTransactions()
+            transactions.requeueStuckMarkers()
+            transactions.expireTransactionalIds()
         }
     }
 

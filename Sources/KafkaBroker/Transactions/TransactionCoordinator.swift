@@ -21,6 +21,8 @@ final class TransactionCoordinator: Sendable {
         var state: TransactionCoordinatorState
         var store: TransactionStore
         var active = true
+        /// When the markers of a transaction were last queued again (``requeueStuckMarkers()``).
+        var requeuedAt: [String: Int64] = [:]
     }
 
     let configuration: TransactionCoordinatorConfiguration
@@ -115,6 +117,14 @@ final class TransactionCoordinator: Sendable {
         inner.withLock { $0.state.transactions[transactionalId] }
     }
 
+    /// Whether a transaction holds an offset for `group` and `partition` that is not
+    /// committed yet (OffsetFetch with `require_stable`, KIP-447).
+    func hasPendingOffset(group: String, partition: TopicPartition) -> Bool {
+        inner.withLock { inner in
+            inner.state.transactions.values.contains { $0.pendingOffsets[group]?[partition] != nil }
+        }
+    }
+
     /// Every transactional id's metadata, by id.
     func allTransactions() -> [TransactionMetadata] {
         inner.withLock { $0.state.transactions.values.sorted { $0.transactionalId < $1.transactionalId } }
@@ -135,28 +145,69 @@ final class TransactionCoordinator: Sendable {
     /// Returns how many were aborted.
     @discardableResult
     func abortTimedOutTransactions() -> Int {
-        let changes = inner.withLock { inner -> [TransactionCoordinatorState.TransactionChange] in
+        let candidates = inner.withLock { inner -> [String] in
             guard inner.active else { return [] }
-            return inner.state.timedOut(now: clock.nowMilliseconds)
+            return inner.state.timedOutTransactionalIds(now: clock.nowMilliseconds)
         }
         var aborted = 0
-        for change in changes {
-            let metadata = change.metadata
-            let decided = decide { state, _ in
-                // Only if nothing happened to the transaction since it was found.
-                guard let current = state.transactions[metadata.transactionalId], current.state == .ongoing,
-                    current.producerEpoch == metadata.previousProducerEpoch || current.producerEpoch == metadata.producerEpoch
-                else { return .unchanged }
-                return TransactionCoordinatorState.Decision(error: .none, change: change)
-            }
-            if decided.change != nil {
+        for transactionalId in candidates {
+            // Decided again under the lock: the transaction may have ended or grown since.
+            let decided = decide { state, now in state.abortIfTimedOut(transactionalId, now: now) }
+            if let metadata = decided.change?.metadata {
                 aborted += 1
                 logger.info(
-                    "transaction coordinator: aborting \(metadata.transactionalId), open longer than \(metadata.timeoutMs) ms; producer \(metadata.producerId) fenced at epoch \(metadata.producerEpoch)"
+                    "transaction coordinator: aborting \(transactionalId), open longer than \(metadata.timeoutMs) ms; producer \(metadata.producerId) fenced at epoch \(metadata.producerEpoch)"
                 )
             }
         }
         return aborted
+    }
+
+    /// Forgets the transactional ids unused for `transactional.id.expiration.ms` with no
+    /// transaction open or ending (a Dead tombstone is stored). Returns how many.
+    @discardableResult
+    func expireTransactionalIds() -> Int {
+        let expirationMs = configuration.transactionalIdExpiration.milliseconds
+        let candidates = inner.withLock { inner -> [String] in
+            guard inner.active else { return [] }
+            return inner.state.expiredTransactionalIds(now: clock.nowMilliseconds, expirationMs: expirationMs)
+        }
+        var expired = 0
+        for transactionalId in candidates {
+            let decided = decide { state, now in state.expire(transactionalId, now: now, expirationMs: expirationMs) }
+            if decided.change != nil { expired += 1 }
+        }
+        if expired > 0 { logger.info("transaction coordinator: \(expired) transactional id(s) expired") }
+        return expired
+    }
+
+    /// How long a transaction may stay in PrepareCommit/PrepareAbort before its markers
+    /// are queued again. Markers normally land within milliseconds; a transaction still
+    /// ending after this had a marker refused by the disk.
+    static let markerRetryDelayMilliseconds: Int64 = 5000
+
+    /// Queues again, as recoveries, the markers of transactions that have been ending for
+    /// longer than ``markerRetryDelayMilliseconds``. A recovery job skips partitions that
+    /// already have the marker, so a job still in the queue and its retry never write two.
+    @discardableResult
+    func requeueStuckMarkers() -> Int {
+        let jobs = inner.withLock { inner -> [TransactionMarkerJob] in
+            guard inner.active else { return [] }
+            let now = clock.nowMilliseconds
+            let jobs = inner.state.pendingMarkers().filter { job in
+                guard let metadata = inner.state.transactions[job.transactionalId] else { return false }
+                let since = max(metadata.lastUpdateTimestamp, inner.requeuedAt[job.transactionalId] ?? .min)
+                return now - since > Self.markerRetryDelayMilliseconds
+            }
+            inner.requeuedAt = inner.requeuedAt.filter { inner.state.transactions[$0.key]?.state.isPreparing == true }
+            for job in jobs { inner.requeuedAt[job.transactionalId] = now }
+            return jobs
+        }
+        for job in jobs {
+            logger.warning("transaction coordinator: writing the markers of \(job.transactionalId) again")
+            markerQueue.yield(job)
+        }
+        return jobs.count
     }
 
     func shutdown() {

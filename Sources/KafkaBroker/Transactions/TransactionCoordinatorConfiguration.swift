@@ -7,6 +7,10 @@ public struct TransactionCoordinatorConfiguration: Sendable {
     /// `transaction.abort.timed.out.transaction.cleanup.interval.ms`: how often open
     /// transactions are checked against their timeout. Tests set it low.
     public var timedOutTransactionCheckInterval: Duration = .milliseconds(10_000)
+    /// `transactional.id.expiration.ms` (7 days): a transactional id with no transaction
+    /// open or ending, not used for this long, is forgotten (Kafka's Dead state); its
+    /// next InitProducerId gets a new producer id.
+    public var transactionalIdExpiration: Duration = .milliseconds(604_800_000)
 
     public init() {}
 
@@ -20,6 +24,10 @@ public struct TransactionCoordinatorConfiguration: Sendable {
             throw BrokerError.invalidConfiguration(
                 key: "transaction.abort.timed.out.transaction.cleanup.interval.ms",
                 value: "\(timedOutTransactionCheckInterval)", accepted: "more than 0")
+        }
+        if transactionalIdExpiration <= .zero {
+            throw BrokerError.invalidConfiguration(
+                key: "transactional.id.expiration.ms", value: "\(transactionalIdExpiration)", accepted: "more than 0")
         }
         return self
     }

@@ -42,13 +42,19 @@ struct TransactionCoordinatorState: Sendable {
         static let unchanged = Decision(error: .none, change: nil)
     }
 
+    /// Installs a change; a Dead transactional id is forgotten.
     mutating func apply(_ change: TransactionChange) {
-        transactions[change.metadata.transactionalId] = change.metadata
+        load(change.metadata)
     }
 
-    /// Installs metadata read back from the store (last record per id wins).
+    /// Installs metadata read back from the store (last record per id wins; a Dead
+    /// record is the tombstone of an expired id).
     mutating func load(_ metadata: TransactionMetadata) {
-        transactions[metadata.transactionalId] = metadata
+        if metadata.state == .dead {
+            transactions[metadata.transactionalId] = nil
+        } else {
+            transactions[metadata.transactionalId] = metadata
+        }
     }
 
     // MARK: InitProducerId
@@ -65,7 +71,9 @@ struct TransactionCoordinatorState: Sendable {
     ) -> Decision {
         guard timeoutMs > 0, timeoutMs <= maximumTimeoutMs else { return .fail(.invalidTransactionTimeout) }
         guard var metadata = transactions[transactionalId] else {
-            guard expected == nil else { return .fail(.invalidProducerIdMapping) }
+            // A producer naming an id and epoch for a transactional id the coordinator no
+            // longer knows starts over with a new id, as in Kafka (its fresh metadata has
+            // no epoch, which accepts any expected one).
             guard let producerId = newProducerId() else { return .fail(.coordinatorNotAvailable) }
             let metadata = TransactionMetadata(
                 transactionalId: transactionalId, producerId: producerId, producerEpoch: 0, timeoutMs: timeoutMs,
@@ -258,13 +266,43 @@ struct TransactionCoordinatorState: Sendable {
 
     // MARK: Timeouts and recovery
 
-    /// Ongoing transactions open longer than their timeout, fenced and set to abort
-    /// (Kafka's `abortTimedOutTransactions`).
-    func timedOut(now: Int64) -> [TransactionChange] {
-        transactions.values
-            .filter { $0.state == .ongoing && $0.startTimestamp >= 0 && now - $0.startTimestamp > Int64($0.timeoutMs) }
-            .sorted { $0.transactionalId < $1.transactionalId }
-            .map { fenceAndAbort($0, now: now) }
+    /// The transactional ids whose ongoing transaction is open longer than its timeout
+    /// (Kafka's `abortTimedOutTransactions` looks for them periodically).
+    func timedOutTransactionalIds(now: Int64) -> [String] {
+        transactions.values.filter { isTimedOut($0, now: now) }.map(\.transactionalId).sorted()
+    }
+
+    /// Fences and aborts the transaction of `transactionalId` if it is still open past
+    /// its timeout; nothing changes otherwise (it ended meanwhile).
+    func abortIfTimedOut(_ transactionalId: String, now: Int64) -> Decision {
+        guard let metadata = transactions[transactionalId], isTimedOut(metadata, now: now) else { return .unchanged }
+        return Decision(error: .none, change: fenceAndAbort(metadata, now: now))
+    }
+
+    private func isTimedOut(_ metadata: TransactionMetadata, now: Int64) -> Bool {
+        metadata.state == .ongoing && metadata.startTimestamp >= 0 && now - metadata.startTimestamp > Int64(metadata.timeoutMs)
+    }
+
+    /// Transactional ids unused for `expirationMs` with no transaction open or ending
+    /// (Kafka's `transactional.id.expiration.ms`).
+    func expiredTransactionalIds(now: Int64, expirationMs: Int64) -> [String] {
+        transactions.values.filter { isExpired($0, now: now, expirationMs: expirationMs) }.map(\.transactionalId).sorted()
+    }
+
+    /// Moves an expired transactional id to Dead, which forgets it once stored.
+    func expire(_ transactionalId: String, now: Int64, expirationMs: Int64) -> Decision {
+        guard var metadata = transactions[transactionalId], isExpired(metadata, now: now, expirationMs: expirationMs)
+        else { return .unchanged }
+        metadata.state = .dead
+        metadata.lastUpdateTimestamp = now
+        return Decision(error: .none, change: TransactionChange(metadata: metadata))
+    }
+
+    private func isExpired(_ metadata: TransactionMetadata, now: Int64, expirationMs: Int64) -> Bool {
+        switch metadata.state {
+        case .empty, .completeCommit, .completeAbort: now - metadata.lastUpdateTimestamp > expirationMs
+        case .ongoing, .prepareCommit, .prepareAbort, .prepareEpochFence, .dead: false
+        }
     }
 
     /// The markers still to write after a restart: every transaction that was ending.

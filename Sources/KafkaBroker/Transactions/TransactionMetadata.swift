@@ -31,8 +31,7 @@ public struct TransactionMetadata: Hashable, Sendable {
         self.lastUpdateTimestamp = lastUpdateTimestamp
     }
 
-    /// Whether the request's producer id and epoch are this transaction's, or the
-    /// previous ones for a KIP-360 retry of InitProducerId.
+    /// Whether the request's producer id and epoch are this transaction's current ones.
     func isCurrent(producerId: Int64, producerEpoch: Int16) -> Bool {
         self.producerId == producerId && self.producerEpoch == producerEpoch
     }

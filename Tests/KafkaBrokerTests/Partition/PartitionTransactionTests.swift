@@ -117,4 +117,26 @@ import Testing
         }
         #expect(partition.logEndOffset == 0)
     }
+
+    @Test func cleaningAbortedDataTakesItsTransactionOutOfTheIndex() throws {
+        let fixture = try Fixture()
+        let config = TopicConfig(overrides: ["cleanup.policy": "compact", "segment.bytes": "200"])
+        let partition = try fixture.open(config)
+        #expect(try Self.transactional(partition, producerId: 5, sequence: 0).errorCode == .none)
+        try partition.appendTransactionMarker(producerId: 5, producerEpoch: 0, isCommit: false, coordinatorEpoch: 0)
+        // A later committed transaction, so the aborted batch is not the producer's last
+        // (the cleaner keeps each active producer's last batch, as Kafka does).
+        #expect(try Self.transactional(partition, producerId: 5, sequence: 2).errorCode == .none)
+        try partition.appendTransactionMarker(producerId: 5, producerEpoch: 0, isCommit: true, coordinatorEpoch: 0)
+        for _ in 0..<4 {
+            #expect(partition.append(records: try T.batch(count: 2).bytes, request: T.request()).errorCode == .none)
+        }
+        #expect(partition.abortedTransactions(from: 0, upTo: partition.highWatermark).map(\.firstOffset) == [0])
+        let outcome = try partition.clean(config: CleanerConfig(config), force: true)
+        #expect(outcome.didClean)
+        #expect(partition.abortedTransactions(from: 0, upTo: partition.highWatermark).isEmpty)
+        let batches = try RecordBatchSequence(partition.read(from: 0, maxBytes: 1 << 20, minOneBatch: true).records)
+            .split().batches
+        #expect(!batches.contains { $0.producerId == 5 && !$0.isControl && $0.baseOffset < 2 }, "the aborted data is gone")
+    }
 }

@@ -97,8 +97,9 @@ import Testing
         // An id and epoch that are neither: fenced.
         #expect(script.initProducer(expected: (1000, 7)).error == .producerFenced)
         #expect(script.initProducer(expected: (4242, 1)).error == .producerFenced)
-        // Naming an id for an unknown transactional id.
-        #expect(script.initProducer("new", expected: (5, 0)).error == .invalidProducerIdMapping)
+        // Naming an id for a transactional id the coordinator does not know: a new id.
+        #expect(script.initProducer("new", expected: (5, 0)).error == .none)
+        #expect(script.metadata("new")?.producerId == 1001 && script.metadata("new")?.producerEpoch == 0)
     }
 
     @Test func exhaustedEpochMovesToANewProducerId() {
@@ -232,12 +233,16 @@ import Testing
         script.add([Self.orders0])
         script.add([Self.orders1], id: "slow", producerId: 1001)
         script.now += 1000
-        #expect(script.state.timedOut(now: script.now).isEmpty, "exactly the timeout is not past it")
+        #expect(script.state.timedOutTransactionalIds(now: script.now).isEmpty, "exactly the timeout is not past it")
+        #expect(script.state.abortIfTimedOut("tx", now: script.now).change == nil)
         script.now += 1
-        let expired = script.state.timedOut(now: script.now)
-        #expect(expired.map(\.metadata.transactionalId) == ["tx"])
-        #expect(expired.first?.metadata.state == .prepareAbort && expired.first?.metadata.producerEpoch == 1)
-        #expect(expired.first?.markers?.partitions == [Self.orders0] && expired.first?.markers?.producerEpoch == 1)
+        #expect(script.state.timedOutTransactionalIds(now: script.now) == ["tx"])
+        let expired = script.run { $0.abortIfTimedOut("tx", now: $1) }.change
+        #expect(expired?.metadata.state == .prepareAbort && expired?.metadata.producerEpoch == 1)
+        #expect(expired?.markers?.partitions == [Self.orders0] && expired?.markers?.producerEpoch == 1)
+        #expect(expired?.markers?.isCommit == false)
+        // Once aborting, it is not timed out again.
+        #expect(script.state.timedOutTransactionalIds(now: script.now + 10_000) == ["slow"])
     }
 
     @Test func pendingMarkersAfterARestartAreTheEndingTransactions() {
@@ -271,5 +276,22 @@ import Testing
             #expect(try TransactionMetadata(from: &buffer) == metadata)
             #expect(buffer.readableBytes == 0)
         }
+    }
+
+    @Test func idleTransactionalIdsExpireButNotWhileATransactionIsOpen() {
+        var script = Script()
+        script.initProducer("idle")
+        script.initProducer("busy")
+        script.add([Self.orders0], id: "busy", producerId: 1001)
+        script.now += 1000
+        #expect(script.state.expiredTransactionalIds(now: script.now, expirationMs: 1000) == [])
+        script.now += 1
+        #expect(script.state.expiredTransactionalIds(now: script.now, expirationMs: 1000) == ["idle"])
+        let dead = script.run { $0.expire("idle", now: $1, expirationMs: 1000) }
+        #expect(dead.change?.metadata.state == .dead)
+        #expect(script.metadata("idle") == nil && script.metadata("busy")?.state == .ongoing)
+        #expect(script.run { $0.expire("busy", now: $1, expirationMs: 1000) }.change == nil)
+        // The forgotten id starts over with a new producer id.
+        #expect(script.initProducer("idle").error == .none && script.metadata("idle")?.producerId == 1002)
     }
 }

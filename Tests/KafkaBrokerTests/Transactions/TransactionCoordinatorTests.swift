@@ -17,9 +17,11 @@ import Testing
 
         init() throws { directory = try TemporaryDirectory() }
 
-        func open() throws -> TransactionCoordinator {
+        func open(_ configuration: TransactionCoordinatorConfiguration = TransactionCoordinatorConfiguration()) throws
+            -> TransactionCoordinator
+        {
             try TransactionCoordinator(
-                dataDirectory: directory.path, configuration: TransactionCoordinatorConfiguration(),
+                dataDirectory: directory.path, configuration: configuration,
                 allocateProducerId: { [self] in nextProducerId() },
                 clock: clock, logger: Logger(label: "test"))
         }
@@ -107,5 +109,44 @@ import Testing
         #expect(coordinator.transaction("t")?.state == .completeAbort)
         #expect(coordinator.abortTimedOutTransactions() == 0)
         coordinator.shutdown()
+    }
+
+    @Test func markersOfATransactionStillEndingAreQueuedAgain() async throws {
+        let fixture = try Fixture()
+        let coordinator = try fixture.open()
+        let answer = coordinator.initProducerId("s", timeoutMs: 60_000, expectedProducerId: -1, expectedEpoch: -1)
+        #expect(coordinator.addToTransaction("s", producerId: answer.producerId, epoch: 0, partitions: [Self.orders0]) == .none)
+        #expect(coordinator.endTransaction("s", producerId: answer.producerId, epoch: 0, commit: true) == .none)
+        fixture.clock.advance(milliseconds: TransactionCoordinator.markerRetryDelayMilliseconds)
+        #expect(coordinator.requeueStuckMarkers() == 0, "not stuck yet")
+        fixture.clock.advance(milliseconds: 1)
+        #expect(coordinator.requeueStuckMarkers() == 1)
+        #expect(coordinator.requeueStuckMarkers() == 0, "queued again once per delay")
+        fixture.clock.advance(milliseconds: TransactionCoordinator.markerRetryDelayMilliseconds + 1)
+        #expect(coordinator.requeueStuckMarkers() == 1)
+        let jobs = await Self.queuedJobs(coordinator, count: 3)
+        #expect(jobs.map(\.isRecovery) == [false, true, true])
+        coordinator.markersWritten(jobs[0])
+        fixture.clock.advance(milliseconds: TransactionCoordinator.markerRetryDelayMilliseconds + 1)
+        #expect(coordinator.requeueStuckMarkers() == 0, "complete")
+        coordinator.shutdown()
+    }
+
+    @Test func anExpiredTransactionalIdStaysForgottenAfterARestart() throws {
+        let fixture = try Fixture()
+        var configuration = TransactionCoordinatorConfiguration()
+        configuration.transactionalIdExpiration = .milliseconds(1000)
+        let first = try fixture.open(configuration)
+        _ = first.initProducerId("gone", timeoutMs: 60_000, expectedProducerId: -1, expectedEpoch: -1)
+        _ = first.initProducerId("kept", timeoutMs: 60_000, expectedProducerId: -1, expectedEpoch: -1)
+        fixture.clock.advance(milliseconds: 600)
+        _ = first.initProducerId("kept", timeoutMs: 60_000, expectedProducerId: -1, expectedEpoch: -1)
+        fixture.clock.advance(milliseconds: 401)
+        #expect(first.expireTransactionalIds() == 1)
+        first.shutdown()
+        let second = try fixture.open(configuration)
+        #expect(second.transaction("gone") == nil)
+        #expect(second.transaction("kept")?.producerEpoch == 1)
+        second.shutdown()
     }
 }

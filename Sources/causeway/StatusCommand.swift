@@ -43,6 +43,10 @@ struct StatusCommand: ParsableCommand {
             print("warning: the daemon is not updating this status; offsets below may be out of date")
         }
         print(StatusTable.render(status.partitions))
+        for group in status.offsetSync?.groups ?? [] {
+            let detail = group.reason ?? "\(group.committed.count) offset(s) committed in the last round"
+            print("group \(group.group) -> \(group.destination): \(group.outcome), \(detail)")
+        }
         let unhealthy = status.partitions.filter { ["FAILED", "DIVERGED"].contains($0.state) }
         if !unhealthy.isEmpty { throw ExitCode(2) }
     }

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from broker_process import wait_until
-from link_support import status_json, ck_produce, wait_caught_up, write_link_config
+from link_support import status_json, status_table, ck_produce, wait_caught_up, write_link_config
 from support import create_topic
 
 confluent_kafka = pytest.importorskip("confluent_kafka")
@@ -104,6 +104,9 @@ def test_group_resumes_on_the_destination_after_the_source_dies(broker_factory, 
                         f"the destination's committed offsets of {GROUP} to become {on_source}", interval=0.3)
     assert synced
     assert any("synced group billing to dst" in line for line in link.grep_logs("synced group")), link.log_tail(40)
+    table = wait_until(lambda: (t := status_table(config)) and f"group {GROUP} -> dst: SYNCED" in t and t, 10,
+                       "the offset sync in `causeway status`", interval=0.3)
+    print(table)
 
     src.kill9()
     rest = drain(dst.bootstrap, quiet=3, timeout=90)

@@ -30,14 +30,24 @@ final class ClientGroupAdminTests: XCTestCase {
             XCTAssertEqual(fetched[TopicPartitionID("t", 2)]?.offset, 100)
             XCTAssertNil(fetched[TopicPartitionID("t", 1)], "a partition without a commit is left out")
 
+            // Many groups at once: one OffsetFetch per coordinator (KIP-709), one result each.
+            let all = try await client.fetchGroupOffsets(groups + ["nobody"])
+            XCTAssertEqual(all.count, 7)
+            for (index, group) in groups.enumerated() {
+                XCTAssertEqual(try all[group]?.get()[TopicPartitionID("t", 0)]?.metadata, "meta-\(index)")
+            }
+            XCTAssertEqual(try all["nobody"]?.get(), [:])
+            let described = try await client.describeGroups(groups)
+            XCTAssertEqual(Set(try described.values.map { try $0.get().state }), ["Empty"])
+
             let listed = try await client.listGroups()
             XCTAssertEqual(listed.map(\.groupID), groups)
 
-            let described = try await client.describeGroups(["group-1", "nobody"])
-            let group = try XCTUnwrap(described["group-1"]?.get())
+            let some = try await client.describeGroups(["group-1", "nobody"])
+            let group = try XCTUnwrap(some["group-1"]?.get())
             XCTAssertEqual(group.state, "Empty")
             XCTAssertFalse(group.hasActiveMembers)
-            let unknown = try XCTUnwrap(described["nobody"]?.get())
+            let unknown = try XCTUnwrap(some["nobody"]?.get())
             XCTAssertEqual(unknown.state, "Dead")
             XCTAssertFalse(unknown.hasActiveMembers)
             let none = try await client.fetchGroupOffsets("nobody")

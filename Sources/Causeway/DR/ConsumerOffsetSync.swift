@@ -58,10 +58,11 @@ public final class ConsumerOffsetSync: Sendable {
         let groups = try await source.listGroups().map(\.groupID).filter(selection.matches)
         var sourceOffsets: [String: [TopicPartitionID: GroupOffset]] = [:]
         var report = OffsetSyncReport()
-        for group in groups {
-            do {
-                sourceOffsets[group] = try await source.fetchGroupOffsets(group).filter { topics.matches($0.key.topic) }
-            } catch let error as KafkaClientError {
+        for (group, fetched) in try await source.fetchGroupOffsets(groups) {
+            switch fetched {
+            case .success(let offsets):
+                sourceOffsets[group] = offsets.filter { topics.matches($0.key.topic) }
+            case .failure(let error):
                 for destination in destinations {
                     report.groups.append(.init(destination: destination.name, group: group, outcome: "FAILED", reason: "source: \(error)"))
                 }
@@ -83,12 +84,14 @@ public final class ConsumerOffsetSync: Sendable {
         let partitions = Set(sourceOffsets.values.flatMap(\.keys))
         var logEnds: [TopicPartitionID: Int64] = [:]
         var descriptions: [String: Result<GroupDescription, KafkaClientError>] = [:]
+        var existing: [String: Result<[TopicPartitionID: GroupOffset], KafkaClientError>] = [:]
         do {
             for (partition, result) in try await client.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, .latest) })) {
                 // A partition not (yet) on the destination has no log end and is not synced.
                 if case .success(let found) = result { logEnds[partition] = found.offset }
             }
             descriptions = try await client.describeGroups(groups)
+            existing = try await client.fetchGroupOffsets(groups)
         } catch {
             return groups.map { .init(destination: name, group: $0, outcome: "FAILED", reason: "\(error)") }
         }
@@ -105,7 +108,8 @@ public final class ConsumerOffsetSync: Sendable {
             default:
                 do {
                     let failures: [String]
-                    (result.committed, failures) = try await commit(group, sourceOffsets[group]!, logEnds: logEnds, on: client)
+                    (result.committed, failures) = try await commit(
+                        group, sourceOffsets[group]!, over: existing[group]!.get(), logEnds: logEnds, on: client)
                     if !failures.isEmpty {
                         result.outcome = "FAILED"
                         result.reason = "commit refused for " + failures.joined(separator: "; ")
@@ -128,9 +132,9 @@ public final class ConsumerOffsetSync: Sendable {
     }
 
     private func commit(
-        _ group: String, _ offsets: [TopicPartitionID: GroupOffset], logEnds: [TopicPartitionID: Int64], on client: KafkaClient
+        _ group: String, _ offsets: [TopicPartitionID: GroupOffset], over existing: [TopicPartitionID: GroupOffset],
+        logEnds: [TopicPartitionID: Int64], on client: KafkaClient
     ) async throws -> (committed: [OffsetSyncReport.CommittedOffset], failures: [String]) {
-        let existing = try await client.fetchGroupOffsets(group)
         let plan = OffsetSyncPlan(source: offsets, destination: existing, destinationLogEnds: logEnds, isMirrored: topics.matches)
         guard !plan.commits.isEmpty else { return ([], []) }
         let errors = try await client.commitGroupOffsets(group, plan.commits)

@@ -47,34 +47,91 @@ extension KafkaClient {
     /// COORDINATOR_NOT_AVAILABLE (a broker creating `__consumer_offsets`) and
     /// COORDINATOR_LOAD_IN_PROGRESS are retriable; callers retry with `retrying(_:)`.
     public func coordinator(ofGroup group: String) async throws -> Int32 {
-        // Both shapes are filled: the encoder writes `key` up to v3 and `coordinatorKeys`
-        // from v4 (KIP-699), whichever version the connection negotiated.
-        let request = FindCoordinatorRequest(key: group, keyType: 0, coordinatorKeys: [group])
-        let response = try await anyConnection().send(request)
-        let (code, node, message) =
-            response.coordinators.first.map { ($0.errorCode, $0.nodeId, $0.errorMessage) }
-            ?? (response.errorCode, response.nodeId, response.errorMessage)
-        guard code == 0 else {
-            throw KafkaClientError(.broker(KafkaErrorCode(rawValue: code)), message: "coordinator of group \(group)" + (message.map { ": \($0)" } ?? ""))
-        }
-        // The coordinator must be in the metadata for `send(_:to:)` to reach it.
-        if try await metadata().brokers[node] == nil { _ = try await refreshMetadata() }
-        return node
+        try await coordinators(ofGroups: [group])[group]!.get()
     }
 
-    /// Sends a request built by `request` to the coordinator of `group`, finding it
-    /// afresh on each attempt, and retries while the coordinator moves or loads
-    /// (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, all
-    /// retriable). `check` returns the group-level error of a response, if any.
-    func sendToCoordinator<Request: KafkaRequestMessage>(
-        ofGroup group: String, _ request: Request, check: @Sendable (Request.Response) -> KafkaErrorCode
-    ) async throws -> Request.Response {
-        try await retrying {
-            let node = try await coordinator(ofGroup: group)
-            let response = try await send(request, to: node)
-            let code = check(response)
-            guard code == .none else { throw KafkaClientError(.broker(code), message: "group \(group)") }
-            return response
+    /// The coordinators of several groups: one FindCoordinator for all of them from v4
+    /// (KIP-699), one per group before. Each group gets its own result.
+    public func coordinators(ofGroups groups: [String]) async throws -> [String: Result<Int32, KafkaClientError>] {
+        let connection = try await anyConnection()
+        var answers: [(key: String, code: Int16, node: Int32, message: String?)] = []
+        if try connection.version(for: .findCoordinator) >= 4 {
+            let response = try await connection.send(FindCoordinatorRequest(keyType: 0, coordinatorKeys: groups))
+            answers = response.coordinators.map { ($0.key, $0.errorCode, $0.nodeId, $0.errorMessage) }
+        } else {
+            for group in groups {
+                let response = try await connection.send(FindCoordinatorRequest(key: group, keyType: 0))
+                answers.append((group, response.errorCode, response.nodeId, response.errorMessage))
+            }
+        }
+        var results: [String: Result<Int32, KafkaClientError>] = [:]
+        for answer in answers {
+            results[answer.key] =
+                answer.code == 0
+                ? .success(answer.node)
+                : .failure(
+                    KafkaClientError(
+                        .broker(KafkaErrorCode(rawValue: answer.code)),
+                        message: "coordinator of group \(answer.key)" + (answer.message.map { ": \($0)" } ?? "")))
+        }
+        for group in groups where results[group] == nil {
+            results[group] = .failure(KafkaClientError(.protocolViolation("FindCoordinator did not answer for group \(group)")))
+        }
+        // The coordinators must be in the metadata for `send(_:to:)` to reach them.
+        let nodes = Set(results.values.compactMap { try? $0.get() })
+        if try await !nodes.isSubset(of: metadata().brokers.keys) { _ = try await refreshMetadata() }
+        return results
+    }
+
+    /// Runs `body` once per coordinator with the groups it coordinates, and again for
+    /// the groups whose coordinator moved or is loading (NOT_COORDINATOR,
+    /// COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE) or could not be
+    /// reached, after a backoff, up to `attempts` times. Each group gets its own result.
+    func perCoordinator<Value: Sendable>(
+        _ groups: [String], attempts: Int = 10,
+        _ body: (_ node: Int32, _ groups: [String]) async throws -> [String: Result<Value, KafkaClientError>]
+    ) async throws -> [String: Result<Value, KafkaClientError>] {
+        let backoff = RetryBackoff(base: configuration.retryBackoff, maximum: configuration.retryBackoffMax)
+        var results: [String: Result<Value, KafkaClientError>] = [:]
+        var pending = Array(Set(groups)).sorted()
+        for attempt in 0..<attempts where !pending.isEmpty {
+            if attempt > 0 {
+                invalidateMetadata()
+                try await Task.sleep(for: backoff.delay(attempt: attempt - 1))
+            }
+            var retry: [String] = []
+            var byNode: [Int32: [String]] = [:]
+            for (group, found) in try await coordinators(ofGroups: pending) {
+                switch found {
+                case .success(let node): byNode[node, default: []].append(group)
+                case .failure(let error):
+                    results[group] = .failure(error)
+                    if error.isRetriable { retry.append(group) }
+                }
+            }
+            for (node, batch) in byNode {
+                do {
+                    for (group, result) in try await body(node, batch.sorted()) {
+                        results[group] = result
+                        if case .failure(let error) = result, Self.coordinatorMoved(error) { retry.append(group) }
+                    }
+                } catch let error as KafkaClientError where error.isRetriable {
+                    for group in batch { results[group] = .failure(error) }
+                    retry += batch
+                }
+            }
+            pending = retry.sorted()
+        }
+        return results
+    }
+
+    /// True for the errors that mean "ask FindCoordinator again".
+    static func coordinatorMoved(_ error: KafkaClientError) -> Bool {
+        switch error.kind {
+        case .broker(let code):
+            return code == .notCoordinator || code == .coordinatorLoadInProgress || code == .coordinatorNotAvailable
+        default:
+            return false
         }
     }
 
@@ -95,67 +152,93 @@ extension KafkaClient {
         return listings.values.sorted { $0.groupID < $1.groupID }
     }
 
-    /// Describes groups, each at its coordinator. A group unknown to the cluster comes
-    /// back Dead with no members, whether the broker said so (DescribeGroups v0-5) or
+    /// Describes groups, one DescribeGroups per coordinator. A group unknown to the
+    /// cluster comes back Dead with no members, whether the broker said so (v0-5) or
     /// answered GROUP_ID_NOT_FOUND (v6).
     public func describeGroups(_ groups: [String]) async throws -> [String: Result<GroupDescription, KafkaClientError>] {
-        var results: [String: Result<GroupDescription, KafkaClientError>] = [:]
-        for group in groups {
-            do {
-                let response = try await sendToCoordinator(ofGroup: group, DescribeGroupsRequest(groups: [group])) { response in
-                    let code = KafkaErrorCode(rawValue: response.groups.first?.errorCode ?? 0)
-                    // Coordinator moves are retried; other errors are the group's result.
-                    return code.isRetriable ? code : .none
-                }
-                guard let described = response.groups.first(where: { $0.groupId == group }) ?? response.groups.first else {
-                    throw KafkaClientError(.protocolViolation("DescribeGroups answered no group for \(group)"))
-                }
-                // DescribeGroups v6 (Kafka 4.0) answers GROUP_ID_NOT_FOUND where older
-                // versions described the group as Dead: both mean the same, one shape here.
-                if described.errorCode == KafkaErrorCode.groupIdNotFound.rawValue {
+        try await perCoordinator(groups) { node, batch in
+            let response = try await send(DescribeGroupsRequest(groups: batch), to: node)
+            var results: [String: Result<GroupDescription, KafkaClientError>] = [:]
+            for described in response.groups {
+                let group = described.groupId
+                let code = KafkaErrorCode(rawValue: described.errorCode)
+                if code == .groupIdNotFound {
                     results[group] = .success(GroupDescription(groupID: group, state: "Dead", protocolType: "", members: []))
-                    continue
+                } else if code != .none {
+                    results[group] = .failure(KafkaClientError(.broker(code), message: described.errorMessage ?? "group \(group)"))
+                } else {
+                    results[group] = .success(
+                        GroupDescription(
+                            groupID: group, state: described.groupState, protocolType: described.protocolType,
+                            members: described.members.map(\.memberId)))
                 }
-                guard described.errorCode == 0 else {
-                    throw KafkaClientError(.broker(KafkaErrorCode(rawValue: described.errorCode)), message: described.errorMessage ?? "group \(group)")
-                }
-                results[group] = .success(
-                    GroupDescription(
-                        groupID: group, state: described.groupState, protocolType: described.protocolType,
-                        members: described.members.map(\.memberId)))
-            } catch let error as KafkaClientError {
-                results[group] = .failure(error)
             }
+            for group in batch where results[group] == nil {
+                results[group] = .failure(KafkaClientError(.protocolViolation("DescribeGroups did not answer for group \(group)")))
+            }
+            return results
         }
-        return results
     }
 
-    /// Every offset `group` has committed, on every partition (OffsetFetch with a null
-    /// topic list, v2+). Partitions without a commit are left out.
+    /// Every offset `group` has committed, on every partition. Partitions without a
+    /// commit are left out.
     public func fetchGroupOffsets(_ group: String) async throws -> [TopicPartitionID: GroupOffset] {
-        // One group per request; the encoder picks `groupId`/`topics` (v1-7) or `groups` (v8+, KIP-709).
-        let request = OffsetFetchRequest(
-            groupId: group, topics: nil, groups: [.init(groupId: group, memberId: nil, memberEpoch: -1, topics: nil)])
-        let response = try await sendToCoordinator(ofGroup: group, request) { response in
-            KafkaErrorCode(rawValue: response.groups.first?.errorCode ?? response.errorCode)
+        try await fetchGroupOffsets([group])[group]!.get()
+    }
+
+    /// Every offset each group has committed (OffsetFetch with a null topic list, v2+),
+    /// one request per coordinator from v8 (KIP-709), one per group before.
+    public func fetchGroupOffsets(_ groups: [String]) async throws -> [String: Result<[TopicPartitionID: GroupOffset], KafkaClientError>] {
+        try await perCoordinator(groups) { node, batch in
+            var results: [String: Result<[TopicPartitionID: GroupOffset], KafkaClientError>] = [:]
+            if try await connection(to: node).version(for: .offsetFetch) >= 8 {
+                let request = OffsetFetchRequest(groups: batch.map { .init(groupId: $0, memberId: nil, memberEpoch: -1, topics: nil) })
+                for answer in try await send(request, to: node).groups {
+                    results[answer.groupId] = Self.groupOffsets(
+                        answer.groupId, errorCode: answer.errorCode,
+                        answer.topics.flatMap { topic in
+                            topic.partitions.map { (topic.name, $0.partitionIndex, $0.committedOffset, $0.committedLeaderEpoch, $0.metadata, $0.errorCode) }
+                        })
+                }
+            } else {
+                for group in batch {
+                    let response = try await send(OffsetFetchRequest(groupId: group, topics: nil), to: node)
+                    results[group] = Self.groupOffsets(
+                        group, errorCode: response.errorCode,
+                        response.topics.flatMap { topic in
+                            topic.partitions.map { (topic.name, $0.partitionIndex, $0.committedOffset, $0.committedLeaderEpoch, $0.metadata, $0.errorCode) }
+                        })
+                }
+            }
+            for group in batch where results[group] == nil {
+                results[group] = .failure(KafkaClientError(.protocolViolation("OffsetFetch did not answer for group \(group)")))
+            }
+            return results
+        }
+    }
+
+    /// One group's answer to OffsetFetch, whichever version shaped it.
+    private static func groupOffsets(
+        _ group: String, errorCode: Int16,
+        _ partitions: [(topic: String, partition: Int32, offset: Int64, epoch: Int32, metadata: String?, errorCode: Int16)]
+    ) -> Result<[TopicPartitionID: GroupOffset], KafkaClientError> {
+        guard errorCode == 0 else {
+            return .failure(KafkaClientError(.broker(KafkaErrorCode(rawValue: errorCode)), message: "offsets of group \(group)"))
         }
         var offsets: [TopicPartitionID: GroupOffset] = [:]
-        func add(_ topic: String, _ partition: Int32, _ offset: Int64, _ epoch: Int32, _ metadata: String?, _ code: Int16) throws {
-            guard code == 0 else {
-                throw KafkaClientError(.broker(KafkaErrorCode(rawValue: code)), message: "offset of group \(group)", topic: topic, partition: partition)
+        for entry in partitions {
+            guard entry.errorCode == 0 else {
+                return .failure(
+                    KafkaClientError(
+                        .broker(KafkaErrorCode(rawValue: entry.errorCode)), message: "offset of group \(group)", topic: entry.topic,
+                        partition: entry.partition))
             }
-            if offset >= 0 { offsets[TopicPartitionID(topic, partition)] = GroupOffset(offset: offset, leaderEpoch: epoch, metadata: metadata) }
-        }
-        if let answer = response.groups.first {
-            for topic in answer.topics {
-                for p in topic.partitions { try add(topic.name, p.partitionIndex, p.committedOffset, p.committedLeaderEpoch, p.metadata, p.errorCode) }
-            }
-        } else {
-            for topic in response.topics {
-                for p in topic.partitions { try add(topic.name, p.partitionIndex, p.committedOffset, p.committedLeaderEpoch, p.metadata, p.errorCode) }
+            if entry.offset >= 0 {
+                offsets[TopicPartitionID(entry.topic, entry.partition)] = GroupOffset(
+                    offset: entry.offset, leaderEpoch: entry.epoch, metadata: entry.metadata)
             }
         }
-        return offsets
+        return .success(offsets)
     }
 
     /// Commits offsets for `group` as an admin tool does: generation -1, no member id,
@@ -177,11 +260,16 @@ extension KafkaClient {
                             committedLeaderEpoch: offset.leaderEpoch, committedMetadata: offset.metadata)
                     })
             })
-        let response = try await sendToCoordinator(ofGroup: group, request) { response in
-            // A coordinator that moved answers NOT_COORDINATOR on every partition: retry whole.
+        let outcome = try await perCoordinator([group]) { node, _ -> [String: Result<OffsetCommitResponse, KafkaClientError>] in
+            let response = try await send(request, to: node)
+            // A coordinator that moved answers NOT_COORDINATOR on every partition: retry the whole commit.
             let codes = response.topics.flatMap { $0.partitions.map { KafkaErrorCode(rawValue: $0.errorCode) } }
-            return codes.first { $0 == .notCoordinator || $0 == .coordinatorLoadInProgress || $0 == .coordinatorNotAvailable } ?? .none
+            if let moved = codes.first(where: { Self.coordinatorMoved(KafkaClientError(.broker($0))) }) {
+                return [group: .failure(KafkaClientError(.broker(moved), message: "commit of group \(group)"))]
+            }
+            return [group: .success(response)]
         }
+        let response = try outcome[group]!.get()
         var results: [TopicPartitionID: KafkaClientError?] = [:]
         for topic in response.topics {
             for partition in topic.partitions {

@@ -55,6 +55,7 @@ public final class ConsumerOffsetSync: Sendable {
     /// each destination. Throws only when the source cannot be read; a destination or
     /// group that fails is reported as FAILED in the result and the others go on.
     public func syncOnce() async throws -> OffsetSyncReport {
+        let started = ContinuousClock.now
         let groups = try await source.listGroups().map(\.groupID).filter(selection.matches)
         var sourceOffsets: [String: [TopicPartitionID: GroupOffset]] = [:]
         var report = OffsetSyncReport()
@@ -72,6 +73,8 @@ public final class ConsumerOffsetSync: Sendable {
             report.groups += await sync(sourceOffsets, to: destination.name, destination.client)
         }
         report.groups.sort { ($0.destination, $0.group) < ($1.destination, $1.group) }
+        let elapsed = started.duration(to: .now).components
+        report.durationSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
         last.withLock { $0 = report }
         return report
     }

@@ -25,6 +25,8 @@ public struct OffsetSyncReport: Sendable, Codable, Hashable {
     }
 
     public var groups: [GroupResult] = []
+    /// How long the round took, in seconds.
+    public var durationSeconds: Double = 0
 
     public init() {}
 

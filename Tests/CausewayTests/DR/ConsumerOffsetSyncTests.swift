@@ -103,20 +103,19 @@ final class ConsumerOffsetSyncTests: XCTestCase {
             var configuration = LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "m.")
             configuration.groups = GroupSelection(include: [.name("app")], syncInterval: .milliseconds(200))
             let engine = LinkEngine(configuration: configuration)
-            let run = Task { await engine.run() }
-            defer { run.cancel() }
-
-            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-            var synced: GroupOffset?
-            while ContinuousClock.now < deadline {
-                synced = try? await destination.fetchGroupOffsets("app")[partition]
-                if synced?.offset == 15 { break }
-                try await Task.sleep(for: .milliseconds(50))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await engine.run() }
+                let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+                var synced: GroupOffset?
+                while ContinuousClock.now < deadline {
+                    synced = try? await destination.fetchGroupOffsets("app")[partition]
+                    if synced?.offset == 15 { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                XCTAssertEqual(synced, GroupOffset(offset: 15, leaderEpoch: -1, metadata: "hello"))
+                XCTAssertEqual(engine.lastOffsetSync?.result(group: "app", destination: "dr")?.outcome, "SYNCED")
+                group.cancelAll()
             }
-            XCTAssertEqual(synced, GroupOffset(offset: 15, leaderEpoch: -1, metadata: "hello"))
-            XCTAssertEqual(engine.lastOffsetSync?.result(group: "app", destination: "dr")?.outcome, "SYNCED")
-            run.cancel()
-            await run.value
         }
     }
 }

@@ -103,7 +103,8 @@ def test_group_resumes_on_the_destination_after_the_source_dies(broker_factory, 
     synced = wait_until(lambda: committed(dst.bootstrap) == on_source, 30,
                         f"the destination's committed offsets of {GROUP} to become {on_source}", interval=0.3)
     assert synced
-    assert any("synced group billing to dst" in line for line in link.grep_logs("synced group")), link.log_tail(40)
+    assert any(line.endswith(f"to dst, {len(on_source) - list(on_source.values()).count(-1001)} offset(s): {GROUP}")
+               for line in link.grep_logs("synced 1 group(s)")), link.log_tail(40)
     table = wait_until(lambda: (t := status_table(config)) and "consumer offsets: 1 synced, 0 skipped, 0 failed" in t and t, 10,
                        "the offset sync in `causeway status`", interval=0.3)
     print(table)

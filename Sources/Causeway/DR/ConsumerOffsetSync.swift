@@ -75,7 +75,11 @@ public final class ConsumerOffsetSync: Sendable {
         report.groups.sort { ($0.destination, $0.group) < ($1.destination, $1.group) }
         let elapsed = started.duration(to: .now).components
         report.durationSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-        last.withLock { $0 = report }
+        let previous = last.withLock { last in
+            defer { last = report }
+            return last
+        }
+        log(report, after: previous)
         return report
     }
 
@@ -105,7 +109,7 @@ public final class ConsumerOffsetSync: Sendable {
             case .success(let description) where description.hasActiveMembers:
                 result.outcome = "SKIPPED"
                 result.reason = "\(description.members.count) active member(s) on \(name) (\(description.state))"
-            case .failure(let error) where error.kind != .broker(.groupIdNotFound):
+            case .failure(let error):
                 result.outcome = "FAILED"
                 result.reason = "cannot describe the group on \(name): \(error)"
             default:
@@ -122,16 +126,29 @@ public final class ConsumerOffsetSync: Sendable {
                     result.reason = "\(error)"
                 }
             }
-            if result.outcome != "SYNCED" {
-                logger.info("offsets of group \(group) not synced to \(name): \(result.reason ?? "")")
-            } else if !result.committed.isEmpty {
-                let clamped = result.committed.filter(\.clamped).count
-                logger.info(
-                    "synced group \(group) to \(name): \(result.committed.count) partition(s)\(clamped > 0 ? ", \(clamped) clamped to the mirrored log end" : "")")
-            }
             results.append(result)
         }
         return results
+    }
+
+    /// One line per destination that got commits this round, and one per group whose
+    /// outcome or reason changed since the last round (a group skipped for an hour is
+    /// logged once, not every interval).
+    private func log(_ report: OffsetSyncReport, after previous: OffsetSyncReport?) {
+        for destination in destinations.map(\.name) {
+            let synced = report.groups.filter { $0.destination == destination && !$0.committed.isEmpty }
+            guard !synced.isEmpty else { continue }
+            let offsets = synced.reduce(0) { $0 + $1.committed.count }
+            let clamped = synced.reduce(0) { $0 + $1.committed.filter(\.clamped).count }
+            let names = synced.prefix(10).map(\.group).joined(separator: ", ") + (synced.count > 10 ? " and \(synced.count - 10) more" : "")
+            logger.info(
+                "synced \(synced.count) group(s) to \(destination), \(offsets) offset(s)\(clamped > 0 ? ", \(clamped) clamped to the mirrored log end" : ""): \(names)")
+        }
+        for result in report.groups where result.outcome != "SYNCED" {
+            let before = previous?.result(group: result.group, destination: result.destination)
+            guard before?.outcome != result.outcome || before?.reason != result.reason else { continue }
+            logger.notice("offsets of group \(result.group) not synced to \(result.destination) (\(result.outcome)): \(result.reason ?? "")")
+        }
     }
 
     private func commit(

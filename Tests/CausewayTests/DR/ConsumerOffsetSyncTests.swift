@@ -91,6 +91,31 @@ final class ConsumerOffsetSyncTests: XCTestCase {
         }
     }
 
+    /// A destination that cannot be reached fails on its own; the other is synced.
+    func testAnUnreachableDestinationDoesNotStopTheOthers() async throws {
+        try await withSourceAndDestination { _, source, _, destination in
+            for client in [source, destination] { _ = try await client.createTopics([NewTopic(name: "m.orders", partitions: 1)]) }
+            let partition = TopicPartitionID("m.orders", 0)
+            try await Self.produce(5, to: partition, on: source)
+            try await Self.produce(5, to: partition, on: destination)
+            _ = try await source.commitGroupOffsets("app", [partition: GroupOffset(offset: 5, metadata: "x")])
+            // A port nothing listens on: bound by a broker that is gone.
+            let closedPort = try await withEmbeddedCluster { cluster, _ in cluster.nodes[0].port }
+            var configuration = KafkaClientConfiguration(bootstrap: "127.0.0.1:\(closedPort)")!
+            configuration.requestTimeout = .seconds(2)
+            let gone = KafkaClient(configuration: configuration)
+
+            let sync = ConsumerOffsetSync(
+                selection: GroupSelection(include: [.name("app")]), topics: TopicSelection(include: [.prefix("m.")]), source: source,
+                destinations: [("gone", gone), ("dr", destination)])
+            let report = try await sync.syncOnce()
+            XCTAssertEqual(report.result(group: "app", destination: "gone")?.outcome, "FAILED")
+            XCTAssertEqual(report.result(group: "app", destination: "dr")?.outcome, "SYNCED")
+            XCTAssertEqual(report.committed(group: "app", destination: "dr"), [partition: 5])
+            await gone.shutdown()
+        }
+    }
+
     /// The engine runs the sync as its own task: a group's commit on the source reaches
     /// the destination once its records are mirrored, and the status reports it.
     func testTheLinkEngineSyncsOffsetsEverySyncInterval() async throws {

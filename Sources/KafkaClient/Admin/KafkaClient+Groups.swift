@@ -141,9 +141,13 @@ extension KafkaClient {
         let snapshot = try await refreshMetadata()
         var listings: [String: GroupListing] = [:]
         for node in snapshot.brokers.keys.sorted() {
-            let response = try await retrying { try await send(ListGroupsRequest(), to: node) }
-            guard response.errorCode == 0 else {
-                throw KafkaClientError(.broker(KafkaErrorCode(rawValue: response.errorCode)), message: "ListGroups on node \(node)")
+            // COORDINATOR_LOAD_IN_PROGRESS (a broker still loading its groups) is retried.
+            let response = try await retrying {
+                let response = try await send(ListGroupsRequest(), to: node)
+                guard response.errorCode == 0 else {
+                    throw KafkaClientError(.broker(KafkaErrorCode(rawValue: response.errorCode)), message: "ListGroups on node \(node)")
+                }
+                return response
             }
             for group in response.groups {
                 listings[group.groupId] = GroupListing(groupID: group.groupId, protocolType: group.protocolType, state: group.groupState)

@@ -97,6 +97,11 @@ struct VerifyCommand: AsyncParsableCommand {
                         }
                         let unlisted = result.differenceCount - Int64(result.differences.count)
                         if unlisted > 0 { print("DIFFERENT \(destination.name) \(partition) and \(unlisted) more offset(s)") }
+                        if result.lag > 0 {
+                            print(
+                                "LAG \(destination.name) \(partition) \(result.lag) record(s) not mirrored yet "
+                                    + "(source high watermark \(result.sourceHighWatermark), destination log end \(result.destinationLogEnd))")
+                        }
                     }
                 } catch {
                     report.errors.append("\(destination.name) \(partition): \(error)")

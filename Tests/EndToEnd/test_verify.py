@@ -64,6 +64,9 @@ def test_verify_healthy_lagging_and_planted_difference(broker_factory, link_fact
     assert report["differences"] == 0 and report["identical"] is True, report
     assert report["lag"] == 1, report
     assert {p["partition"]: p["lag"] for p in report["partitions"]} == {0: 1, 1: 0, 2: 0}
+    text = verify(config)
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert f"LAG dst {TOPIC}-0 1 record(s) not mirrored yet" in text.stdout, text.stdout
 
     # Someone writes to the mirror: the destination's record at offset `at` of partition 1
     # is not the one the source then gets at that offset.

@@ -100,9 +100,11 @@ def test_group_resumes_on_the_destination_after_the_source_dies(broker_factory, 
     # A partition the group read nothing of has no commit (-1001): it starts from the beginning.
     assert sum(max(offset, 0) for offset in on_source.values()) == TOTAL // 2, on_source
 
-    synced = wait_until(lambda: committed(dst.bootstrap) == on_source, 30,
-                        f"the destination's committed offsets of {GROUP} to become {on_source}", interval=0.3)
-    assert synced
+    try:
+        wait_until(lambda: committed(dst.bootstrap) == on_source, 30,
+                   f"the destination's committed offsets of {GROUP} to become {on_source}", interval=0.3)
+    except TimeoutError as e:
+        raise AssertionError(f"{e}; destination has {committed(dst.bootstrap)}\n{status_table(config)}") from e
     assert any(line.endswith(f"to dst, {len(on_source) - list(on_source.values()).count(-1001)} offset(s): {GROUP}")
                for line in link.grep_logs("synced 1 group(s)")), link.log_tail(40)
     table = wait_until(lambda: (t := status_table(config)) and "consumer offsets: 1 synced, 0 skipped, 0 failed" in t and t, 10,

@@ -16,6 +16,8 @@ import NIOCore
 /// data); destination offsets at or past the source's high watermark are `extra`
 /// (someone else wrote to the mirror). Destination offsets below the source's log
 /// start are older data the source has deleted since, and are not compared.
+/// ``compareMirror(_:upTo:)`` judges a live mirror instead: source offsets past the
+/// destination's end are `lag`, not missing (`causeway verify`).
 public struct PartitionVerifier: Sendable {
     public static let maximumReportedDifferences = 20
 

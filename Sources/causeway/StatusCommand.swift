@@ -43,8 +43,26 @@ struct StatusCommand: ParsableCommand {
             print("warning: the daemon is not updating this status; offsets below may be out of date")
         }
         print(StatusTable.render(status.partitions))
+        if let sync = status.offsetSync {
+            print(Self.describe(sync))
+        }
         let unhealthy = status.partitions.filter { ["FAILED", "DIVERGED"].contains($0.state) }
         if !unhealthy.isEmpty { throw ExitCode(2) }
+    }
+
+    /// One summary line for the consumer-offset sync, then one line per group not synced.
+    static func describe(_ sync: OffsetSyncReport) -> String {
+        let outcomes = Dictionary(grouping: sync.groups, by: \.outcome).mapValues(\.count)
+        let committed = sync.groups.reduce(0) { $0 + $1.committed.count }
+        var lines = [
+            "consumer offsets: \(outcomes["SYNCED", default: 0]) synced, \(outcomes["SKIPPED", default: 0]) skipped, "
+                + "\(outcomes["FAILED", default: 0]) failed (group x destination); last round committed \(committed) offset(s) in "
+                + String(format: "%.2fs", sync.durationSeconds)
+        ]
+        for group in sync.groups where group.outcome != "SYNCED" {
+            lines.append("group \(group.group) -> \(group.destination): \(group.outcome), \(group.reason ?? "")")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 

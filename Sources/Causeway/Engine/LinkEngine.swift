@@ -18,6 +18,7 @@ public final class LinkEngine: Sendable {
     private let board = StatusBoard()
     private let started = Mutex<Set<String>>([])
     private let counters = LinkCounters()
+    private let offsetSync = Mutex<ConsumerOffsetSync?>(nil)
 
     /// - Parameters:
     ///   - statusPath: where to write the link's status (JSON, every second) for
@@ -42,6 +43,10 @@ public final class LinkEngine: Sendable {
     /// Record bytes fetched from the source so far. With several destinations each
     /// source batch is fetched once, so this stays close to the source's size.
     public var fetchedBytes: Int64 { counters.fetchedBytes.load(ordering: .relaxed) }
+
+    /// The latest round of consumer-offset sync, nil before the first or when the link
+    /// selects no groups.
+    public var lastOffsetSync: OffsetSyncReport? { offsetSync.withLock { $0 }?.lastReport }
 
     /// Mirrors until the task is cancelled.
     public func run() async {
@@ -69,6 +74,11 @@ public final class LinkEngine: Sendable {
 
             if let statusPath {
                 group.addTask { await self.writeStatus(to: statusPath) }
+            }
+            if !configuration.groups.include.isEmpty {
+                let sync = ConsumerOffsetSync(configuration: configuration, source: source, destinations: destinations, logger: logger)
+                offsetSync.withLock { $0 = sync }
+                group.addTask { await sync.run() }
             }
             await discover(
                 source: source, destinations: destinations, fetches: fetches, coalescers: coalescers, buffers: buffers,
@@ -156,7 +166,8 @@ public final class LinkEngine: Sendable {
     }
 
     private func writeStatusOnce(to path: String) {
-        let snapshot = LinkStatus(link: configuration.name, updatedAt: Date(), processID: getpid(), partitions: board.snapshot)
+        var snapshot = LinkStatus(link: configuration.name, updatedAt: Date(), processID: getpid(), partitions: board.snapshot)
+        snapshot.offsetSync = lastOffsetSync
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -42,6 +42,8 @@ public struct LinkStatus: Codable, Sendable {
     public var updatedAt: Date
     public var processID: Int32
     public var partitions: [PartitionStatus]
+    /// The latest consumer-offset sync round; absent when the link syncs no groups.
+    public var offsetSync: OffsetSyncReport?
 
     public init(link: String, updatedAt: Date, processID: Int32, partitions: [PartitionStatus]) {
         self.link = link

@@ -41,6 +41,9 @@ public struct PartitionComparison: Sendable {
     public var fillers: Int64 = 0
     public var missing: Int64 = 0
     public var extra: Int64 = 0
+    /// Source offsets past the destination's log end (``PartitionVerifier/compareMirror(_:upTo:)``
+    /// only): the mirror is behind, which is not a difference.
+    public var lag: Int64 = 0
     public var mismatched: Int64 = 0
     /// The first differences found, at most `PartitionVerifier.maximumReportedDifferences`.
     public var differences: [Difference] = []

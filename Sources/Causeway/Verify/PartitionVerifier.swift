@@ -16,20 +16,49 @@ import NIOCore
 /// data); destination offsets at or past the source's high watermark are `extra`
 /// (someone else wrote to the mirror). Destination offsets below the source's log
 /// start are older data the source has deleted since, and are not compared.
+/// ``compareMirror(_:upTo:)`` judges a live mirror instead: source offsets past the
+/// destination's end are `lag`, not missing (`causeway verify`).
 public struct PartitionVerifier: Sendable {
     public static let maximumReportedDifferences = 20
 
     public let source: KafkaClient
     public let destination: KafkaClient
+    /// Called after each batch compared with the partition and the next offset to compare,
+    /// for progress reports on long partitions.
+    public var progress: (@Sendable (TopicPartitionID, Int64) -> Void)?
 
-    public init(source: KafkaClient, destination: KafkaClient) {
+    public init(source: KafkaClient, destination: KafkaClient, progress: (@Sendable (TopicPartitionID, Int64) -> Void)? = nil) {
         self.source = source
         self.destination = destination
+        self.progress = progress
     }
 
     /// Compares the partition from the source's log start, or from `start` if it is later,
     /// up to the end, or to `stop` (to check one stretch of a long partition).
     public func compare(_ partition: TopicPartitionID, from start: Int64? = nil, to stop: Int64? = nil) async throws -> PartitionComparison {
+        try await walk(partition, from: start, to: stop, tail: stop == nil ? .strict : .none)
+    }
+
+    /// Compares a live mirror: up to the destination's log end (or `bound` if lower),
+    /// with what the source holds past the destination's end counted as `lag`, not as
+    /// missing: a mirror behind its source is late, not wrong. Offsets on the
+    /// destination past the source's high watermark are still `extra`: nobody but the
+    /// mirror may write there.
+    public func compareMirror(_ partition: TopicPartitionID, upTo bound: Int64? = nil) async throws -> PartitionComparison {
+        try await walk(partition, from: nil, to: nil, tail: .mirror(bound: bound ?? Int64.max))
+    }
+
+    /// What the walk does past the range compared.
+    private enum Tail {
+        /// A stretch: nothing.
+        case none
+        /// Source offsets the destination lacks are missing; destination offsets past the source's end are extra.
+        case strict
+        /// Up to `bound`: source offsets past the destination's end are lag; destination offsets past the source's end are extra.
+        case mirror(bound: Int64)
+    }
+
+    private func walk(_ partition: TopicPartitionID, from start: Int64?, to requestedStop: Int64?, tail: Tail) async throws -> PartitionComparison {
         var comparison = PartitionComparison(partition: partition)
         let (sourceStart, sourceEnd) = try await bounds(of: partition, on: source)
         let (destinationStart, destinationEnd) = try await bounds(of: partition, on: destination)
@@ -49,7 +78,9 @@ public struct PartitionVerifier: Sendable {
         }
         var sourceCursor = BatchCursor(client: source, partition: partition, end: sourceEnd)
         var destinationCursor = BatchCursor(client: destination, partition: partition, end: max(destinationEnd, sourceEnd))
-        let end = min(sourceEnd, destinationEnd, stop ?? Int64.max)
+        var limit = requestedStop ?? Int64.max
+        if case .mirror(let bound) = tail { limit = bound }
+        let end = min(sourceEnd, destinationEnd, limit)
         var rewrittenSourceBatches = Set<Int64>()
         while position < end {
             guard let sourceBatch = try await sourceCursor.batch(at: position) else { break }
@@ -60,6 +91,7 @@ public struct PartitionVerifier: Sendable {
                 comparison.identicalBatches += 1
                 comparison.comparedRecords += Int64(sourceBatch.recordCount)
                 position = sourceBatch.nextOffset
+                progress?(partition, position)
                 continue
             }
             // Compare the offsets both batches cover from `position` on.
@@ -69,16 +101,31 @@ public struct PartitionVerifier: Sendable {
             compare(sourceRecords, destinationRecords, into: &comparison)
             rewrittenSourceBatches.insert(sourceBatch.baseOffset)
             position = stop
+            progress?(partition, position)
         }
         comparison.recordIdenticalBatches = rewrittenSourceBatches.count
-        if stop != nil { return comparison }  // a stretch: what lies past it is not this call's business
-        if position < sourceEnd {
-            let lacking = sourceEnd - position
-            comparison.record(.init(offset: position, kind: .missing, detail: "\(lacking) offset(s) up to \(sourceEnd) not on the destination"))
+        // Past the range compared: offsets the walk should have reached but did not are
+        // missing; for a live mirror, the source's offsets past the destination's end are lag.
+        let reach: Int64
+        let extraUpTo: Int64
+        switch tail {
+        case .none:
+            return comparison  // a stretch: what lies past it is not this call's business
+        case .strict:
+            reach = sourceEnd
+            extraUpTo = destinationEnd
+        case .mirror(let bound):
+            reach = end
+            extraUpTo = min(destinationEnd, bound)
+            comparison.lag = max(0, min(sourceEnd, bound) - max(destinationEnd, position))
+        }
+        if position < reach {
+            let lacking = reach - position
+            comparison.record(.init(offset: position, kind: .missing, detail: "\(lacking) offset(s) up to \(reach) not on the destination"))
             comparison.missing += lacking - 1
         }
-        if destinationEnd > sourceEnd {
-            let surplus = destinationEnd - sourceEnd
+        if extraUpTo > sourceEnd {
+            let surplus = extraUpTo - sourceEnd
             comparison.record(.init(offset: sourceEnd, kind: .extra, detail: "\(surplus) offset(s) past the source's high watermark"))
             comparison.extra += surplus - 1
         }

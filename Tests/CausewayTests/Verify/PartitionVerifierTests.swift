@@ -71,3 +71,40 @@ final class PartitionVerifierTests: XCTestCase {
         }
     }
 }
+
+extension PartitionVerifierTests {
+    /// A live mirror behind its source is lag, not a difference; a bound stops the walk;
+    /// a record past the source's high watermark is still extra.
+    func testCompareMirrorReportsLagApartFromDifferences() async throws {
+        try await withSourceAndDestination { _, source, _, destination in
+            for client in [source, destination] { _ = try await client.createTopics([NewTopic(name: "t", partitions: 1)]) }
+            let partition = TopicPartitionID("t", 0)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let first = try Self.batch(["a", "b", "c"], timestamp: now)
+            let second = try Self.batch(["d", "e"], timestamp: now)
+            _ = try await source.produce([partition: first], to: source.leader(of: partition))
+            _ = try await source.produce([partition: second], to: source.leader(of: partition))
+            _ = try await destination.produce([partition: first], to: destination.leader(of: partition))
+            let verifier = PartitionVerifier(source: source, destination: destination)
+
+            let behind = try await verifier.compareMirror(partition)
+            XCTAssertTrue(behind.isIdentical, "\(behind.differences)")
+            XCTAssertEqual(behind.lag, 2)
+            XCTAssertEqual(behind.comparedRecords, 3)
+            let strict = try await verifier.compare(partition)
+            XCTAssertEqual(strict.missing, 2, "the strict comparison counts the lag as missing")
+
+            let bounded = try await verifier.compareMirror(partition, upTo: 2)
+            XCTAssertTrue(bounded.isIdentical)
+            XCTAssertEqual(bounded.lag, 0)
+
+            _ = try await destination.produce([partition: second], to: destination.leader(of: partition))
+            _ = try await destination.produce([partition: try Self.batch(["intruder"], timestamp: now)], to: destination.leader(of: partition))
+            let ahead = try await verifier.compareMirror(partition)
+            XCTAssertEqual(ahead.lag, 0)
+            XCTAssertEqual(ahead.extra, 1)
+            XCTAssertEqual(ahead.differences.first?.offset, 5)
+            XCTAssertEqual(ahead.differences.first?.kind, .extra)
+        }
+    }
+}

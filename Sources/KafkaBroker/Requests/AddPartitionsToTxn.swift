@@ -35,8 +35,16 @@ extension RequestRouter {
     ) -> [AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult] {
         let partitions = topics.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0) } }
         var errors: [TopicPartition: KafkaErrorCode] = [:]
-        if let error = transactionCoordinatorError(transactionalId, context) {
+        let unwritable = Set(partitions.filter { !isAuthorized(context, .write, .topic, $0.topic) })
+        if let error = transactionalIDAuthorizationError(transactionalId, context)
+            ?? transactionCoordinatorError(transactionalId, context)
+        {
             for partition in partitions { errors[partition] = error }
+        } else if !unwritable.isEmpty {
+            // Kafka refuses the whole request: the topics without WRITE say why, the others were not tried.
+            for partition in partitions {
+                errors[partition] = unwritable.contains(partition) ? .topicAuthorizationFailed : .operationNotAttempted
+            }
         } else {
             let unknown = Set(partitions.filter { core.metadata.partition($0) == nil })
             if !unknown.isEmpty {

@@ -12,7 +12,9 @@ extension RequestRouter {
                 var answer = DescribeTransactionsResponse.TransactionState(
                     errorCode: 0, transactionalId: transactionalId, transactionState: "", transactionTimeoutMs: 0,
                     transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [])
-                if let error = transactionCoordinatorError(transactionalId, context) {
+                if let error = transactionalIDAuthorizationError(transactionalId, context, operation: .describe)
+                    ?? transactionCoordinatorError(transactionalId, context)
+                {
                     answer.errorCode = error.rawValue
                     return answer
                 }

@@ -8,7 +8,8 @@ extension RequestRouter {
     /// feature, so clients do not expect the epoch bump of version 2), so they are the
     /// request's.
     func endTxn(_ request: EndTxnRequest, _ context: RequestContext) -> EndTxnResponse {
-        let code = transactionCoordinatorError(request.transactionalId, context)
+        let code = transactionalIDAuthorizationError(request.transactionalId, context)
+            ?? transactionCoordinatorError(request.transactionalId, context)
             ?? core.transactions.endTransaction(
                 request.transactionalId, producerId: request.producerId, epoch: request.producerEpoch,
                 commit: request.committed)

@@ -13,6 +13,10 @@ extension RequestRouter {
         let now = core.transactions.nowMilliseconds
         let listed = core.transactions.allTransactions().filter { metadata in
             guard core.transactionCoordinatorNode(for: metadata.transactionalId) == context.nodeID else { return false }
+            // Kafka lists only the ids the principal may DESCRIBE, silently.
+            guard isAuthorized(context, .describe, .transactionalID, metadata.transactionalId, logIfDenied: false) else {
+                return false
+            }
             if !request.stateFilters.isEmpty, !states.contains(metadata.state.name) { return false }
             if !producerIds.isEmpty, !producerIds.contains(metadata.producerId) { return false }
             if context.version >= 1, request.durationFilter >= 0 {

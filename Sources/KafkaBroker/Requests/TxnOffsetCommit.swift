@@ -12,6 +12,10 @@ extension RequestRouter {
         for topic in request.topics {
             for entry in topic.partitions {
                 let partition = TopicPartition(topic: topic.name, partition: entry.partitionIndex)
+                if !isAuthorized(context, .read, .topic, topic.name) {
+                    errors[partition] = .topicAuthorizationFailed
+                    continue
+                }
                 if let metadata = entry.committedMetadata,
                     metadata.utf16.count > core.groups.configuration.offsetMetadataMaximumBytes
                 {
@@ -24,7 +28,11 @@ extension RequestRouter {
             }
         }
         var requestError: KafkaErrorCode?
-        if request.groupId.isEmpty {
+        if let refused = transactionalIDAuthorizationError(request.transactionalId, context) {
+            requestError = refused
+        } else if !isAuthorized(context, .read, .group, request.groupId) {
+            requestError = .groupAuthorizationFailed
+        } else if request.groupId.isEmpty {
             requestError = .invalidGroupId
         } else if core.groups.coordinatorNode(for: request.groupId) != context.nodeID {
             requestError = .notCoordinator

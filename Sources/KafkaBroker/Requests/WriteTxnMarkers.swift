@@ -6,7 +6,9 @@ extension RequestRouter {
     /// KIP-664). Each partition gets the COMMIT or ABORT control batch, with Kafka's
     /// fencing of older producer and coordinator epochs.
     func writeTxnMarkers(_ request: WriteTxnMarkersRequest, _ context: RequestContext) -> WriteTxnMarkersResponse {
-        WriteTxnMarkersResponse(
+        // Only brokers write markers: CLUSTER_ACTION on the cluster.
+        let refused: KafkaErrorCode? = isAuthorizedOnCluster(context, .clusterAction) ? nil : .clusterAuthorizationFailed
+        return WriteTxnMarkersResponse(
             markers: request.markers.map { marker in
                 .init(
                     producerId: marker.producerId,
@@ -15,7 +17,7 @@ extension RequestRouter {
                             name: topic.name,
                             partitions: topic.partitionIndexes.map { index in
                                 let topicPartition = TopicPartition(topic: topic.name, partition: index)
-                                var code = leaderError(topicPartition, context) ?? .none
+                                var code = refused ?? leaderError(topicPartition, context) ?? .none
                                 if code == .none, let partition = core.partition(topicPartition) {
                                     do throws(TransactionMarkerError) {
                                         try partition.appendTransactionMarker(

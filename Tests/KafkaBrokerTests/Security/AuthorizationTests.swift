@@ -70,6 +70,43 @@ import Testing
         #expect(broker.logEndOffset("t") == 0)
     }
 
+    @Test func transactionAPIsNeedWriteOnTheTransactionalIDAndItsTopics() async throws {
+        let broker = try B()
+        defer { broker.close() }
+        try broker.createTopic("t")
+        func addPartitions() async throws -> KafkaErrorCode {
+            let request = AddPartitionsToTxnRequest(
+                v3AndBelowTransactionalId: "tx", v3AndBelowProducerId: 0, v3AndBelowProducerEpoch: 0,
+                v3AndBelowTopics: [.init(name: "t", partitions: [0])])
+            guard case .addPartitionsToTxn(let response) = try await broker.send(request, version: 3, as: B.alice) else {
+                throw B.Unexpected(description: "not an AddPartitionsToTxn response")
+            }
+            return KafkaErrorCode(rawValue: response.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode)
+        }
+        func endTransaction() async throws -> KafkaErrorCode {
+            let request = EndTxnRequest(transactionalId: "tx", producerId: 0, producerEpoch: 0, committed: true)
+            guard case .endTxn(let response) = try await broker.send(request, version: 3, as: B.alice) else {
+                throw B.Unexpected(description: "not an EndTxn response")
+            }
+            return KafkaErrorCode(rawValue: response.errorCode)
+        }
+        func listed() async throws -> [String] {
+            guard case .listTransactions(let response) = try await broker.send(ListTransactionsRequest(), version: 1, as: B.alice)
+            else { throw B.Unexpected(description: "not a ListTransactions response") }
+            return response.transactionStates.map(\.transactionalId)
+        }
+        #expect(try await addPartitions() == .transactionalIdAuthorizationFailed)
+        #expect(try await endTransaction() == .transactionalIdAuthorizationFailed)
+        try await broker.createAcls([B.creation(.transactionalID, "tx", principal: "User:alice", .write)])
+        #expect(try await addPartitions() == .topicAuthorizationFailed, "WRITE on the topic is needed too")
+        #expect(try await endTransaction() != .transactionalIdAuthorizationFailed)
+
+        // A transaction alice may not DESCRIBE is left out of ListTransactions.
+        let initRequest = InitProducerIdRequest(transactionalId: "other", transactionTimeoutMs: 60_000)
+        _ = try await broker.send(initRequest, version: 4)
+        #expect(try await listed().contains("other") == false)
+    }
+
     @Test func metadataHidesTopicsThePrincipalCannotDescribe() async throws {
         let broker = try B { $0.autoCreateTopics = true }
         defer { broker.close() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Causeway
+import CausewayStore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -13,7 +14,9 @@ struct RunCommand: AsyncParsableCommand {
             Reads the link from --config (see Docs/configuration.md and deploy/examples/). Safe \
             to kill and restart at any moment: each destination partition's log end is its \
             checkpoint. Writes the link's status every second to --status-file (default: beside \
-            the store, <store>.status.json) for `causeway status`.
+            the store, <store>.status.json) for `causeway status`. Follows the pause and \
+            failover requests that `causeway pause`, `resume` and `failover` write to the \
+            link's store (store.path), and records each partition's source high watermark there.
             """
     )
 
@@ -29,7 +32,15 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let link = try loadLink(config)
         let logger = bootstrapLogging(level: logLevel, label: "causeway")
-        let engine = LinkEngine(configuration: link, statusPath: statusFile ?? statusPath(for: link), logger: logger)
+        let store: SQLiteCheckpointStore
+        do {
+            store = try SQLiteCheckpointStore(path: link.store.path, link: link.name)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let engine = LinkEngine(
+            configuration: link, statusPath: statusFile ?? statusPath(for: link), store: store, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [LinkService(engine: engine)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

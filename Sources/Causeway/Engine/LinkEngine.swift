@@ -1,3 +1,4 @@
+import CausewayStore
 import Foundation
 import KafkaClient
 import Logging
@@ -17,12 +18,21 @@ public final class LinkEngine: Sendable {
     private let board = StatusBoard()
     private let started = Mutex<Set<String>>([])
     private let counters = LinkCounters()
+    private let store: (any CheckpointStore)?
+    private let control = MirrorControl()
 
-    /// - Parameter statusPath: where to write the link's status (JSON, every second) for
-    ///   `causeway status`; nil writes none.
-    public init(configuration: LinkConfiguration, statusPath: String? = nil, logger: Logger = Logger(label: "causeway.link")) {
+    /// - Parameters:
+    ///   - statusPath: where to write the link's status (JSON, every second) for
+    ///     `causeway status`; nil writes none.
+    ///   - store: the link's checkpoint store: the engine beats there, follows the pause and
+    ///     failover controls the CLI writes, and records partition marks; nil runs without.
+    public init(
+        configuration: LinkConfiguration, statusPath: String? = nil, store: (any CheckpointStore)? = nil,
+        logger: Logger = Logger(label: "causeway.link")
+    ) {
         self.configuration = configuration
         self.statusPath = statusPath
+        self.store = store
         var logger = logger
         logger[metadataKey: "link"] = "\(configuration.name)"
         self.logger = logger
@@ -56,6 +66,10 @@ public final class LinkEngine: Sendable {
 
             if let statusPath {
                 group.addTask { await self.writeStatus(to: statusPath) }
+            }
+            if let store {
+                let controller = StoreController(store: store, control: control, board: board, interval: .seconds(1), logger: logger)
+                group.addTask { await controller.run() }
             }
             await discover(source: source, destinations: destinations, fetches: fetches, coalescers: coalescers, group: &group)
             fetches.shutdown()
@@ -114,6 +128,8 @@ public final class LinkEngine: Sendable {
         fetches: FetchCoordinator, produces: ProduceCoalescer, group: inout DiscardingTaskGroup
     ) {
         let key = "\(destination)/\(partition)"
+        // Paused and failed-over topics get no worker; a paused one gets it back on resume.
+        guard control.control(for: partition.topic) == nil else { return }
         let isNew = started.withLock { $0.insert(key).inserted }
         guard isNew else { return }
         var mirrorConfiguration = PartitionMirror.Configuration()
@@ -121,9 +137,13 @@ public final class LinkEngine: Sendable {
         let worker = PartitionWorker(
             partition: partition, destinationName: destination, source: source, destination: client, fetches: fetches,
             produces: produces, status: board, startPosition: configuration.startPosition,
-            mirrorConfiguration: mirrorConfiguration, logger: logger)
+            mirrorConfiguration: mirrorConfiguration, control: control, logger: logger)
         board.update(destination: destination, partition: partition) { _ in }
-        group.addTask { await worker.run() }
+        group.addTask {
+            await worker.run()
+            // Discovery may start it again (after a pause; a failed-over topic stays stopped).
+            _ = self.started.withLock { $0.remove(key) }
+        }
     }
 
     // MARK: Status file

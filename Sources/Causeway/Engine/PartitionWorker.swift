@@ -1,3 +1,4 @@
+import CausewayStore
 import Foundation
 import KafkaClient
 import KafkaProtocol
@@ -21,6 +22,8 @@ struct PartitionWorker: Sendable {
     let status: StatusBoard
     let startPosition: StartPosition
     let mirrorConfiguration: PartitionMirror.Configuration
+    /// Pause and failover requests from the CLI (through the store); nil: none.
+    var control: MirrorControl? = nil
     let logger: Logger
 
     private enum Event: Sendable {
@@ -30,6 +33,8 @@ struct PartitionWorker: Sendable {
         case logEndRead(Result<Int64, KafkaClientError>)
         case recordsDeleted(Result<Int64, KafkaClientError>)
         case transactionReplayFailed(String)
+        /// `causeway pause` or `causeway failover` covers this partition: stop writing.
+        case halted(TopicControl.State)
     }
 
     func run() async {
@@ -51,6 +56,12 @@ struct PartitionWorker: Sendable {
         var mirror = PartitionMirror(configuration: mirrorConfiguration)
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         var incoming = events.makeAsyncIterator()
+        let controlKey = MirrorControl.WorkerKey(destination: destinationName, partition: partition)
+        if let halt = control?.register(controlKey, halt: { sink.yield(.halted($0)) }) {
+            reportHalted(halt)
+            return
+        }
+        defer { control?.unregister(controlKey) }
         var tracker = LagTracker()
         await withDiscardingTaskGroup { group in
             var failures = 0
@@ -66,6 +77,13 @@ struct PartitionWorker: Sendable {
                 if mirror.state.isFinal { break }
                 guard let event = await incoming.next() else { break }
                 if Task.isCancelled { break }
+                if case .halted(let halt) = event {
+                    // Produces still in flight are cancelled here; one already sent may
+                    // land, which is why failover reads a settled log end afterwards.
+                    logger.info("mirror halted: \(halt.rawValue)")
+                    reportHalted(halt)
+                    break
+                }
                 (actions, failures) = handle(event, mirror: &mirror, failures: failures, group: &group, sink: sink)
                 publish(mirror, &tracker)
             }
@@ -176,6 +194,8 @@ struct PartitionWorker: Sendable {
             return (mirror.deleteRecordsFailed(error: Self.code(of: error)), failures + 1)
         case .transactionReplayFailed(let reason):
             return (mirror.transactionReplayFailed(reason: reason), failures)
+        case .halted:
+            return ([], failures)  // handled by the event loop, which stops
         }
     }
 
@@ -270,6 +290,19 @@ struct PartitionWorker: Sendable {
     }
 
     // MARK: Status
+
+    private func reportHalted(_ halt: TopicControl.State) {
+        status.update(destination: destinationName, partition: partition) { line in
+            switch halt {
+            case .paused:
+                line.state = "PAUSED"
+                line.reason = "paused by `causeway pause`"
+            case .failedOver:
+                line.state = "STOPPED"
+                line.reason = "failed over: the destination is the primary"
+            }
+        }
+    }
 
     private func publish(_ mirror: PartitionMirror, _ tracker: inout LagTracker) {
         let lag = mirror.lag

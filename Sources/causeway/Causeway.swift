@@ -5,7 +5,7 @@ struct CausewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "causeway",
         abstract: "Links Kafka clusters so that every record keeps its offset and its bytes.",
-        subcommands: [DemoCommand.self, RunCommand.self, StatusCommand.self, PauseCommand.self, ResumeCommand.self, FailoverCommand.self,
+        subcommands: [DemoCommand.self, RunCommand.self, StatusCommand.self, PauseCommand.self, ResumeCommand.self, FailoverCommand.self, PromoteCommand.self,
             BrokerCommand.self, BenchCommand.self]
     )
 }

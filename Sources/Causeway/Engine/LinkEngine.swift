@@ -99,7 +99,10 @@ public final class LinkEngine: Sendable {
                     let synchronizer = TopicSynchronizer(
                         configSync: configuration.configSync, source: source, destination: client, destinationName: name,
                         logger: logger)
-                    for topic in topics {
+                    // Paused and failed-over topics are left alone, configs included: after
+                    // failover the destination topic is the primary, and a promote's fence
+                    // on the source (max.message.bytes) must not be copied over.
+                    for topic in topics where control.control(for: topic.name) == nil {
                         do {
                             let destinationPartitions = try await synchronizer.ensureTopic(topic)
                             if syncConfigs && mirrored.contains(topic.name) {

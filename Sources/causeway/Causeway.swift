@@ -6,6 +6,7 @@ struct CausewayCommand: AsyncParsableCommand {
         commandName: "causeway",
         abstract: "Links Kafka clusters so that every record keeps its offset and its bytes.",
         subcommands: [DemoCommand.self, RunCommand.self, StatusCommand.self, PauseCommand.self, ResumeCommand.self, FailoverCommand.self, PromoteCommand.self,
+            ReverseCommand.self,
             BrokerCommand.self, BenchCommand.self]
     )
 }

@@ -39,23 +39,52 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode.failure
         }
-        let engine = LinkEngine(
-            configuration: link, statusPath: statusFile ?? statusPath(for: link), store: store, logger: logger)
+        let service = LinkService(link: link, store: store, statusPath: statusFile ?? statusPath(for: link), logger: logger)
         let group = ServiceGroup(
-            configuration: .init(
-                services: [LinkService(engine: engine)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
 
 /// Runs a link engine as a service: a graceful shutdown cancels it, which stops the
 /// workers; nothing is lost, since the destination log ends are the checkpoints.
+///
+/// The engine runs the link in the direction the store says; when `causeway reverse`
+/// flips it, the engine is stopped and started again the other way round.
 struct LinkService: Service {
-    let engine: LinkEngine
+    let link: LinkConfiguration
+    let store: any CheckpointStore
+    let statusPath: String
+    let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await engine.run()
+            while !Task.isCancelled {
+                let direction = (try? store.direction()) ?? .forward
+                let configuration: LinkConfiguration
+                do {
+                    configuration = try link.directed(direction)
+                } catch {
+                    logger.error("cannot run link \(link.name) \(direction.rawValue): \(error)")
+                    return
+                }
+                if direction == .reversed { logger.notice("link \(link.name) runs reversed (after `causeway reverse`)") }
+                let engine = LinkEngine(configuration: configuration, statusPath: statusPath, store: store, logger: logger)
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await engine.run() }
+                    group.addTask { await waitForDirectionChange(from: direction) }
+                    _ = await group.next()
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    /// Returns when the store's direction differs from `direction` (or on cancellation).
+    private func waitForDirectionChange(from direction: LinkDirection) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if let current = try? store.direction(), current != direction { return }
         }
     }
 }

@@ -64,6 +64,21 @@ class SwitchingProducer:
             self.errors.append(repr(e))
 
 
+def start_link(broker_factory, link_factory, tmp_path):
+    """Source and destination brokers, a one-partition topic, the daemon, and the mirror
+    topic created on the destination."""
+    src = broker_factory(name="src")
+    dst = broker_factory(name="dst")
+    create_topic(src, TOPIC, partitions=1)
+    store = tmp_path / "link.db"
+    config = write_link_config(tmp_path / "link.yaml", name="pm", source=src.bootstrap, destination=dst.bootstrap,
+                               prefix="pm.", store=store)
+    link = link_factory(config)
+    wait_until(lambda: Offsets(dst.bootstrap).read([TOPIC]) if (status_json(config) or {}).get("partitions") else None,
+               60, "the mirror topic on the destination")
+    return src, dst, store, config, link
+
+
 def consume_all(bootstrap: str, count: int) -> list[int]:
     from confluent_kafka import Consumer, TopicPartition
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "pm-check", "enable.auto.commit": False})
@@ -79,15 +94,7 @@ def consume_all(bootstrap: str, count: int) -> list[int]:
 
 @pytest.mark.timeout(240)
 def test_promote_with_a_producer_writing_gives_one_gap_free_sequence(broker_factory, link_factory, tmp_path):
-    src = broker_factory(name="src")
-    dst = broker_factory(name="dst")
-    create_topic(src, TOPIC, partitions=1)
-    store = tmp_path / "link.db"
-    config = write_link_config(tmp_path / "link.yaml", name="pm", source=src.bootstrap, destination=dst.bootstrap,
-                               prefix="pm.", store=store)
-    link = link_factory(config)
-    wait_until(lambda: Offsets(dst.bootstrap).read([TOPIC]) if (status_json(config) or {}).get("partitions") else None,
-               60, "the mirror topic on the destination")
+    src, dst, store, config, link = start_link(broker_factory, link_factory, tmp_path)
 
     producer = SwitchingProducer(src.bootstrap, dst.bootstrap, after_switch=300)
     producer.thread.start()
@@ -116,15 +123,7 @@ def test_promote_with_a_producer_writing_gives_one_gap_free_sequence(broker_fact
 
 @pytest.mark.timeout(180)
 def test_promote_timeout_changes_nothing(broker_factory, link_factory, tmp_path):
-    src = broker_factory(name="src")
-    dst = broker_factory(name="dst")
-    create_topic(src, TOPIC, partitions=1)
-    store = tmp_path / "link.db"
-    config = write_link_config(tmp_path / "link.yaml", name="pm", source=src.bootstrap, destination=dst.bootstrap,
-                               prefix="pm.", store=store)
-    link = link_factory(config)
-    wait_until(lambda: Offsets(dst.bootstrap).read([TOPIC]) if (status_json(config) or {}).get("partitions") else None,
-               60, "the mirror topic on the destination")
+    src, dst, store, config, link = start_link(broker_factory, link_factory, tmp_path)
     # Paused: lag cannot reach zero, so promote must give up.
     p = causeway("pause", "--config", str(config))
     assert p.returncode == 0, p.stderr

@@ -47,22 +47,8 @@ public struct Failover: Sendable {
 
     /// - Parameter topics: the topics to fail over; empty for every topic of the link.
     public func run(topics: [String], dryRun: Bool = false) async throws -> Outcome {
-        let destinations = Dictionary(uniqueKeysWithValues: configuration.destinations.map {
-            ($0.name, KafkaClient(configuration: $0.cluster.clientConfiguration, logger: logger))
-        })
-        var sourceConfiguration = configuration.source.clientConfiguration
-        sourceConfiguration.connectTimeout = min(sourceConfiguration.connectTimeout, sourceTimeout)
-        sourceConfiguration.requestTimeout = min(sourceConfiguration.requestTimeout, sourceTimeout)
-        let source = KafkaClient(configuration: sourceConfiguration, logger: logger)
-        do {
-            let outcome = try await run(topics: topics, dryRun: dryRun, source: source, destinations: destinations)
-            await source.shutdown()
-            for client in destinations.values { await client.shutdown() }
-            return outcome
-        } catch {
-            await source.shutdown()
-            for client in destinations.values { await client.shutdown() }
-            throw error
+        try await withLinkClients(configuration, sourceTimeout: sourceTimeout, logger: logger) { source, destinations in
+            try await run(topics: topics, dryRun: dryRun, source: source, destinations: destinations)
         }
     }
 

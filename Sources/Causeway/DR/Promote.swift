@@ -46,17 +46,8 @@ public struct Promote: Sendable {
     public static let fenceConfig = "max.message.bytes"
 
     public func run(topics requested: [String]) async throws -> Outcome {
-        let source = KafkaClient(configuration: configuration.source.clientConfiguration, logger: logger)
-        let destinations = configuration.destinations.map { KafkaClient(configuration: $0.cluster.clientConfiguration, logger: logger) }
-        do {
-            let outcome = try await run(topics: requested, source: source, destinations: destinations)
-            await source.shutdown()
-            for client in destinations { await client.shutdown() }
-            return outcome
-        } catch {
-            await source.shutdown()
-            for client in destinations { await client.shutdown() }
-            throw error
+        try await withLinkClients(configuration, logger: logger) { source, destinations in
+            try await run(topics: requested, source: source, destinations: Array(destinations.values))
         }
     }
 

@@ -47,6 +47,9 @@ public struct Failover: Sendable {
 
     /// - Parameter topics: the topics to fail over; empty for every topic of the link.
     public func run(topics: [String], dryRun: Bool = false) async throws -> Outcome {
+        guard try store.direction() == .forward else {
+            throw FailoverError("link \(configuration.name) mirrors in reverse (after `causeway reverse`); failover of a reversed link is not supported")
+        }
         try await withLinkClients(configuration, sourceTimeout: sourceTimeout, logger: logger) { source, destinations in
             try await run(topics: topics, dryRun: dryRun, source: source, destinations: destinations)
         }

@@ -50,7 +50,7 @@ public struct Failover: Sendable {
         guard try store.direction() == .forward else {
             throw FailoverError("link \(configuration.name) mirrors in reverse (after `causeway reverse`); failover of a reversed link is not supported")
         }
-        try await withLinkClients(configuration, sourceTimeout: sourceTimeout, logger: logger) { source, destinations in
+        return try await withLinkClients(configuration, sourceTimeout: sourceTimeout, logger: logger) { source, destinations in
             try await run(topics: topics, dryRun: dryRun, source: source, destinations: destinations)
         }
     }

@@ -1,16 +1,26 @@
 import KafkaClient
+import KafkaProtocol
 
 /// Offset reads that DR commands make on a whole set of partitions at once.
 enum ClusterOffsets {
     /// The latest offset of every partition (log end, or high watermark: the same on a
     /// stock Kafka for a read_uncommitted client), failing if any partition has no answer.
-    static func latest(_ partitions: [TopicPartitionID], on client: KafkaClient) async throws -> [TopicPartitionID: Int64] {
+    ///
+    /// - Parameter missing: when set, a partition the cluster does not have (yet) gets this
+    ///   value instead of failing the whole read.
+    static func latest(
+        _ partitions: [TopicPartitionID], on client: KafkaClient, missing: Int64? = nil
+    ) async throws -> [TopicPartitionID: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let results = try await client.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, OffsetQuery.latest) }))
         var offsets: [TopicPartitionID: Int64] = [:]
         for partition in partitions {
-            guard let result = results[partition] else { throw KafkaClientError(.noBrokerAvailable, topic: partition.topic, partition: partition.partition) }
-            offsets[partition] = try result.get().offset
+            switch results[partition] {
+            case .success(let found): offsets[partition] = found.offset
+            case .failure(let error) where missing != nil && error.kind == .broker(.unknownTopicOrPartition): offsets[partition] = missing
+            case .failure(let error): throw error
+            case nil: throw KafkaClientError(.noBrokerAvailable, topic: partition.topic, partition: partition.partition)
+            }
         }
         return offsets
     }

@@ -42,8 +42,10 @@ public struct Promote: Sendable {
         public var attempts: Int
     }
 
-    /// The config the fence sets on the source topics.
+    /// The config the fence sets on the source topics, and its value. Config sync never
+    /// copies this value to a destination (TopicSynchronizer).
     public static let fenceConfig = "max.message.bytes"
+    public static let fenceValue = "1"
 
     public func run(topics requested: [String]) async throws -> Outcome {
         try await withLinkClients(configuration, logger: logger) { source, destinations in
@@ -79,7 +81,7 @@ public struct Promote: Sendable {
             for topic in topics {
                 let current = try await source.describeTopicConfigs(topic)[Self.fenceConfig]
                 originals[topic] = current?.isSet == true ? current?.value : nil
-                try await source.alterTopicConfigs(topic, [Self.fenceConfig: "1"])
+                try await source.alterTopicConfigs(topic, [Self.fenceConfig: Self.fenceValue])
             }
             logger.info("fenced source writers of \(topics.joined(separator: ", "))")
         }
@@ -125,13 +127,10 @@ public struct Promote: Sendable {
         failover.acknowledgementTimeout = acknowledgementTimeout
         failover.finalOffsetSync = finalOffsetSync
         let outcome = try await failover.run(topics: requested)
-        // Config sync may have copied the fence to a destination before the mirrors
-        // stopped; the new primary gets the source's original value back.
+        // Config sync skips the fence value, and so, while fenced, may have reset the
+        // destination's limit to its default: the new primary gets the source's original.
         for (topic, original) in originals {
-            for destination in destinations {
-                let copied = try await destination.describeTopicConfigs(topic)[Self.fenceConfig]?.value
-                if copied == "1" { try await destination.alterTopicConfigs(topic, [Self.fenceConfig: original]) }
-            }
+            for destination in destinations { try await destination.alterTopicConfigs(topic, [Self.fenceConfig: original]) }
         }
         return Outcome(failover: outcome, fenced: fence ? topics : [], attempts: attempts)
     }
@@ -143,9 +142,10 @@ public struct Promote: Sendable {
     ) async throws -> [TopicPartitionID: Int64] {
         var lag: [TopicPartitionID: Int64] = [:]
         for destination in destinations {
+            // A mirror topic the daemon has not created yet is simply behind.
             let ends = settled
                 ? try await ClusterOffsets.settledLatest(partitions, on: destination)
-                : try await ClusterOffsets.latest(partitions, on: destination)
+                : try await ClusterOffsets.latest(partitions, on: destination, missing: -1)
             let sourceEnds = try await ClusterOffsets.latest(partitions, on: source)
             for partition in partitions {
                 lag[partition] = max(lag[partition] ?? 0, sourceEnds[partition]! - ends[partition]!)

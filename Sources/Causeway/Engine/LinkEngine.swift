@@ -143,9 +143,11 @@ public final class LinkEngine: Sendable {
             mirrorConfiguration: mirrorConfiguration, control: control, logger: logger)
         board.update(destination: destination, partition: partition) { _ in }
         group.addTask {
-            await worker.run()
-            // Discovery may start it again (after a pause; a failed-over topic stays stopped).
-            _ = self.started.withLock { $0.remove(key) }
+            // A paused worker is started again by discovery after `causeway resume`; a
+            // failed, diverged or failed-over one stays stopped.
+            if await worker.run() == .paused {
+                _ = self.started.withLock { $0.remove(key) }
+            }
         }
     }
 

@@ -37,7 +37,10 @@ struct PartitionWorker: Sendable {
         case halted(TopicControl.State)
     }
 
-    func run() async {
+    /// Mirrors until the partition fails, diverges, is halted by a control (returned) or
+    /// the task is cancelled.
+    @discardableResult
+    func run() async -> TopicControl.State? {
         var logger = self.logger
         logger[metadataKey: "partition"] = "\(partition)"
         logger[metadataKey: "destination"] = "\(destinationName)"
@@ -50,8 +53,8 @@ struct PartitionWorker: Sendable {
                 line.state = "DIVERGED"
                 line.reason = "found at start-up: \(difference)"
             }
-            return
-        case nil: return
+            return nil
+        case nil: return nil
         }
         var mirror = PartitionMirror(configuration: mirrorConfiguration)
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
@@ -59,10 +62,11 @@ struct PartitionWorker: Sendable {
         let controlKey = MirrorControl.WorkerKey(destination: destinationName, partition: partition)
         if let halt = control?.register(controlKey, halt: { sink.yield(.halted($0)) }) {
             reportHalted(halt)
-            return
+            return halt
         }
         defer { control?.unregister(controlKey) }
         var tracker = LagTracker()
+        var halted: TopicControl.State?
         await withDiscardingTaskGroup { group in
             var failures = 0
             var actions = mirror.started(
@@ -82,6 +86,7 @@ struct PartitionWorker: Sendable {
                     // land, which is why failover reads a settled log end afterwards.
                     logger.info("mirror halted: \(halt.rawValue)")
                     reportHalted(halt)
+                    halted = halt
                     break
                 }
                 (actions, failures) = handle(event, mirror: &mirror, failures: failures, group: &group, sink: sink)
@@ -90,6 +95,7 @@ struct PartitionWorker: Sendable {
             fetches.cancel(partition, for: destinationName)
             group.cancelAll()
         }
+        return halted
     }
 
     // MARK: Start

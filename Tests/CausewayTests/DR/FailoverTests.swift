@@ -11,20 +11,6 @@ import XCTest
 /// The control plane between the CLI and a running engine (pause, resume, failover
 /// through the store) and failover receipts, against two embedded clusters.
 final class FailoverTests: XCTestCase {
-    private func store() throws -> SQLiteCheckpointStore {
-        let path = temporaryPath("store") + ".db"
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return try SQLiteCheckpointStore(path: path, link: "test")
-    }
-
-    private static func produce(_ client: KafkaClient, _ partition: TopicPartitionID, batches: Int, from first: Int) async throws {
-        for round in 0..<batches {
-            let bytes = try LinkEngineTests.batch(count: 5, from: first + round * 5, codec: .none)
-            let result = try await client.produce([partition: bytes], to: client.leader(of: partition))
-            XCTAssertEqual(result[partition]?.error, KafkaErrorCode.none)
-        }
-    }
-
     private static func logEnd(_ client: KafkaClient, _ partition: TopicPartitionID) async throws -> Int64 {
         try await client.listOffsets([partition: .latest])[partition]!.get().offset
     }
@@ -44,12 +30,12 @@ final class FailoverTests: XCTestCase {
     }
 
     func testPauseStopsTheMirrorAndResumeCatchesUpFromTheDestinationLogEnd() async throws {
-        let store = try store()
+        let store = try makeStore()
         try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
             _ = try await source.createTopics([NewTopic(name: "p.orders", partitions: 1), NewTopic(name: "p.audit", partitions: 1)])
             let orders = TopicPartitionID("p.orders", 0)
             let audit = TopicPartitionID("p.audit", 0)
-            try await Self.produce(source, orders, batches: 4, from: 0)
+            try await Self.produceBatches(source, orders, batches: 4, from: 0)
             let engine = LinkEngine(
                 configuration: LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "p."), store: store)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -58,8 +44,8 @@ final class FailoverTests: XCTestCase {
                 try store.setControl(topic: "p.orders", state: .paused, at: Date())
                 try await Self.waitFor("the pause to be acknowledged") { try store.controls().first?.acknowledgedAt != nil }
                 XCTAssertEqual(engine.status.first { $0.topic == "p.orders" }?.state, "PAUSED")
-                try await Self.produce(source, orders, batches: 2, from: 20)
-                try await Self.produce(source, audit, batches: 1, from: 0)
+                try await Self.produceBatches(source, orders, batches: 2, from: 20)
+                try await Self.produceBatches(source, audit, batches: 1, from: 0)
                 // The other topic goes on; the paused one does not move, over several daemon rounds.
                 try await Self.waitFor("p.audit to be mirrored") { try await Self.logEnd(destination, audit) == 5 }
                 let beat = try XCTUnwrap(try store.heartbeat()).beatAt
@@ -77,11 +63,11 @@ final class FailoverTests: XCTestCase {
     }
 
     func testFailoverStopsARunningDaemonAndARepeatChangesNothing() async throws {
-        let store = try store()
+        let store = try makeStore()
         try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
             _ = try await source.createTopics([NewTopic(name: "f.orders", partitions: 2)])
             let partitions = [TopicPartitionID("f.orders", 0), TopicPartitionID("f.orders", 1)]
-            for partition in partitions { try await Self.produce(source, partition, batches: 3, from: 0) }
+            for partition in partitions { try await Self.produceBatches(source, partition, batches: 3, from: 0) }
             let configuration = LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "f.")
             let engine = LinkEngine(configuration: configuration, store: store)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -100,7 +86,7 @@ final class FailoverTests: XCTestCase {
 
                 // The source goes on; the failed-over destination does not follow, and a
                 // second failover reprints the first receipts and changes nothing.
-                try await Self.produce(source, partitions[0], batches: 2, from: 15)
+                try await Self.produceBatches(source, partitions[0], batches: 2, from: 15)
                 let beat = try XCTUnwrap(try store.heartbeat()).beatAt
                 try await Self.waitFor("two more heartbeats") { try store.heartbeat()!.beatAt.timeIntervalSince(beat) >= 2 }
                 let stoppedEnd = try await Self.logEnd(destination, partitions[0])
@@ -114,11 +100,11 @@ final class FailoverTests: XCTestCase {
     }
 
     func testFailoverWithNoDaemonAndALostSourceUsesTheLastKnownHighWatermarks() async throws {
-        let store = try store()
+        let store = try makeStore()
         try await withSourceAndDestination { sourceCluster, source, destinationCluster, destination in
             _ = try await source.createTopics([NewTopic(name: "g.orders", partitions: 1)])
             let partition = TopicPartitionID("g.orders", 0)
-            try await Self.produce(source, partition, batches: 4, from: 0)
+            try await Self.produceBatches(source, partition, batches: 4, from: 0)
             let reachable = LinkEngineTests.link(from: sourceCluster, to: destinationCluster, prefix: "g.")
             var configuration = reachable
             let engine = LinkEngine(configuration: configuration, store: store)
@@ -146,7 +132,7 @@ final class FailoverTests: XCTestCase {
             XCTAssertEqual(receipt.recordsPossiblyLost, 15)
             XCTAssertEqual(try store.controls().map(\.state), [.failedOver])
             // A daemon started later, with the source back, leaves the failed-over topic alone.
-            try await Self.produce(source, partition, batches: 1, from: 20)
+            try await Self.produceBatches(source, partition, batches: 1, from: 20)
             let restarted = LinkEngine(configuration: reachable, store: store)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await restarted.run() }

@@ -13,6 +13,7 @@ between two broker processes (issue 6 acceptance):
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -87,7 +88,16 @@ def test_failover_with_lag_after_the_source_dies_receipt_matches_a_recount(broke
     wait_daemon_saw_everything_with_lag(store, topic, ends)
     src.kill9()
 
+    # A dry run shows the receipt and changes nothing.
+    p, preview = failover(config, "--dry-run")
+    assert p.returncode == 3 and preview["dryRun"], p.stdout + p.stderr
+    assert sum(r["recordsPossiblyLost"] for r in preview["receipts"]) > 0
+    assert store_rows(store, "SELECT COUNT(*) FROM topic_control") == [(0,)]
+    assert store_rows(store, "SELECT COUNT(*) FROM failover_receipt") == [(0,)]
+
+    started = time.monotonic()
     p, receipt = failover(config)
+    print(f"failover with a live daemon and a dead source: {time.monotonic() - started:.2f}s")
     assert p.returncode == 3, f"exit {p.returncode}: some records must be reported lost\n{p.stdout}{p.stderr}"
     assert receipt["daemon"].startswith("acknowledged"), receipt
     rows = receipts_by_partition(receipt)
@@ -195,3 +205,21 @@ def test_pause_and_resume_with_the_cli(broker_factory, link_factory, tmp_path):
     assert p.returncode == 0 and "resumed pr.a" in p.stdout, p.stdout + p.stderr
     wait_caught_up(config, link, src.bootstrap, dst.bootstrap, topics, timeout=60)
     assert Offsets(dst.bootstrap).read(["pr.a"])[("pr.a", 0)][1] == 800
+
+
+@pytest.mark.timeout(60)
+def test_a_file_that_is_not_a_causeway_store_is_refused_and_left_untouched(broker_factory, tmp_path):
+    src = broker_factory(name="src")
+    store = tmp_path / "notes.db"
+    original = b"these are my notes, not a checkpoint store\n" * 100
+    store.write_bytes(original)
+    config = write_link_config(tmp_path / "link.yaml", name="st", source=src.bootstrap, destination="127.0.0.1:1",
+                               prefix="st.", store=store)
+    for command in (["run", "--config", str(config)], ["failover", "--config", str(config)],
+                    ["pause", "--config", str(config)]):
+        p = causeway(*command, timeout=30)
+        assert p.returncode == 1, (command, p.returncode, p.stderr)
+        assert f"checkpoint store {store}: not a SQLite database" in p.stderr, p.stderr
+        assert "left untouched" in p.stderr, p.stderr
+    assert store.read_bytes() == original
+    assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith("notes")) == ["notes.db"]

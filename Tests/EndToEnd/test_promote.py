@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -101,7 +102,9 @@ def test_promote_with_a_producer_writing_gives_one_gap_free_sequence(broker_fact
     wait_until(lambda: producer.next >= 300 or producer.errors, 60, "300 records written to the source")
     assert not producer.errors, producer.errors
 
+    started = time.monotonic()
     p = causeway("promote", "--config", str(config), "--fence", "--timeout", "60s", "--json")
+    print(f"promote --fence with a producer writing: {time.monotonic() - started:.2f}s")
     assert p.returncode == 0, p.stdout + p.stderr
     receipt = json.loads(p.stdout)
     producer.promoted.set()

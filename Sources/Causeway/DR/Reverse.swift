@@ -58,10 +58,13 @@ public struct Reverse: Sendable {
 
     public func run() async throws -> Outcome {
         _ = try configuration.reversed()  // refuses several destinations before anything changes
-        guard try store.direction() == .forward else {
-            throw FailoverError("link \(configuration.name) already mirrors in reverse")
-        }
         let receipts = try store.receipts()
+        if try store.direction() == .reversed {
+            // A reverse killed after flipping the direction left its cleanup undone: finish it.
+            guard !receipts.isEmpty else { throw FailoverError("link \(configuration.name) already mirrors in reverse") }
+            try clearFailover(topics: Set(receipts.map(\.topic)))
+            return Outcome(partitions: [], exportFile: nil, reseededTopics: [])
+        }
         guard !receipts.isEmpty else {
             throw FailoverError("link \(configuration.name) has not failed over (no receipts in its store); nothing to reverse")
         }
@@ -103,11 +106,7 @@ public struct Reverse: Sendable {
         }
 
         try store.setDirection(.reversed)
-        let topics = Set(receipts.map(\.topic))
-        for control in try store.controls() where control.state == .failedOver && (control.topic == TopicControl.allTopics || topics.contains(control.topic)) {
-            try store.setControl(topic: control.topic, state: nil, at: Date())
-        }
-        try store.removeReceipts(topics: topics.sorted())
+        try clearFailover(topics: Set(receipts.map(\.topic)))
 
         let partitions = points.keys.sorted().map { partition in
             PartitionOutcome(
@@ -116,6 +115,16 @@ public struct Reverse: Sendable {
                 exportedRecords: exported[partition] ?? 0)
         }
         return Outcome(partitions: partitions, exportFile: exportFile, reseededTopics: reseeded.sorted())
+    }
+
+    /// Removes the failed-over states (the reversed daemon then mirrors the topics) and,
+    /// last, the receipts: while a receipt is left, running reverse again finishes this.
+    private func clearFailover(topics: Set<String>) throws {
+        for control in try store.controls()
+        where control.state == .failedOver && (control.topic == TopicControl.allTopics || topics.contains(control.topic)) {
+            try store.setControl(topic: control.topic, state: nil, at: Date())
+        }
+        try store.removeReceipts(topics: topics.sorted())
     }
 
     /// Deletes `topics` on the old primary and waits until its metadata no longer lists them.

@@ -129,6 +129,32 @@ final class PromoteReverseTests: XCTestCase {
         }
     }
 
+    func testAReverseInterruptedAfterTheDirectionFlipIsFinishedByRunningItAgain() async throws {
+        let store = try makeStore()
+        let now = Date()
+        try store.setControl(topic: TopicControl.allTopics, state: .failedOver, at: now)
+        try store.saveReceipts([
+            FailoverReceipt(
+                destination: "d", topic: "x.t", partition: 0, sourceHighWatermark: 5, sourceAnswered: false, destinationLogEnd: 5,
+                recordsPossiblyLost: 0, failedOverAt: now, note: "")
+        ])
+        try store.setDirection(.reversed)
+        let configuration = LinkConfiguration(
+            name: "l", source: ClusterConfiguration(bootstrap: [.init(host: "127.0.0.1", port: 1)], clientID: "c"),
+            destinations: [DestinationConfiguration(name: "d", cluster: ClusterConfiguration(bootstrap: [.init(host: "127.0.0.1", port: 2)], clientID: "c"))],
+            topics: TopicSelection(include: [.prefix("x.")]))
+        let reverse = Reverse(configuration: configuration, store: store, exportDirectory: NSTemporaryDirectory())
+        _ = try await reverse.run()
+        XCTAssertEqual(try store.controls(), [])
+        XCTAssertEqual(try store.receipts(), [])
+        do {
+            _ = try await reverse.run()
+            XCTFail("a finished reverse cannot run again")
+        } catch let error as FailoverError {
+            XCTAssertTrue(error.description.contains("already mirrors in reverse"), error.description)
+        }
+    }
+
     func testOnlyALinkWithOneDestinationCanBeReversed() throws {
         func cluster(_ host: String) -> ClusterConfiguration {
             ClusterConfiguration(bootstrap: [.init(host: host, port: 9092)], clientID: "c")

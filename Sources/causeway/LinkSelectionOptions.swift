@@ -25,12 +25,7 @@ struct LinkSelectionOptions: ParsableArguments {
 
     /// The link's checkpoint store, or exit 1 with the store's reason.
     func openStore(_ configuration: LinkConfiguration) throws -> SQLiteCheckpointStore {
-        do {
-            return try SQLiteCheckpointStore(path: configuration.store.path, link: configuration.name)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try openLinkStore(configuration)
     }
 
     /// The topics to act on, as the store names them (`*` for the whole link).
@@ -43,5 +38,16 @@ func awaitAcknowledgement(_ store: any CheckpointStore, topics: [String], timeou
     case .acknowledged: "the daemon confirmed"
     case .noDaemon, .daemonStopped: "no daemon is running: it takes effect when `causeway run` starts"
     case .timedOut(let beat): "the daemon (process \(beat.processID)) has not confirmed yet; check `causeway status`"
+    }
+}
+
+/// The link's checkpoint store, or exit 1 with the store's reason (the file is never touched
+/// when it is not a Causeway store).
+func openLinkStore(_ link: LinkConfiguration) throws -> SQLiteCheckpointStore {
+    do {
+        return try SQLiteCheckpointStore(path: link.store.path, link: link.name)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        throw ExitCode.failure
     }
 }

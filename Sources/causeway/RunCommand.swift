@@ -32,13 +32,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let link = try loadLink(config)
         let logger = bootstrapLogging(level: logLevel, label: "causeway")
-        let store: SQLiteCheckpointStore
-        do {
-            store = try SQLiteCheckpointStore(path: link.store.path, link: link.name)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        let store = try openLinkStore(link)
         let service = LinkService(link: link, store: store, statusPath: statusFile ?? statusPath(for: link), logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -82,8 +82,11 @@ struct PartitionWorker: Sendable {
                 guard let event = await incoming.next() else { break }
                 if Task.isCancelled { break }
                 if case .halted(let halt) = event {
-                    // Produces still in flight are cancelled here; one already sent may
-                    // land, which is why failover reads a settled log end afterwards.
+                    // Produces already handed to the coalescer cannot be cancelled: the task
+                    // group waits for their answers (a retry woken from its backoff may send
+                    // once more, and is answered too). So when `run` returns and the worker
+                    // unregisters, which is what the daemon's acknowledgement waits for,
+                    // nothing of this mirror is in flight any more.
                     logger.info("mirror halted: \(halt.rawValue)")
                     reportHalted(halt)
                     halted = halt

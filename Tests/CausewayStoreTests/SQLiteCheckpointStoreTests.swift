@@ -44,6 +44,18 @@ final class SQLiteCheckpointStoreTests: XCTestCase {
         }
         let store = try SQLiteCheckpointStore(path: file, link: "orders")
         XCTAssertEqual(try store.direction(), .reversed)
+        // WAL mode is a property of the file: readers never wait for the daemon's commits.
+        var mode = ""
+        try withRawDatabase(file) { handle in
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(handle, "PRAGMA journal_mode", -1, &statement, nil) == SQLITE_OK,
+                sqlite3_step(statement) == SQLITE_ROW
+            else { return SQLITE_ERROR }
+            mode = String(cString: sqlite3_column_text(statement, 0))
+            return SQLITE_OK
+        }
+        XCTAssertEqual(mode, "wal")
         XCTAssertEqual(try store.heartbeat(), DaemonHeartbeat(processID: 42, host: "h1", beatAt: now))
         XCTAssertEqual(try store.marks().map(\.sourceHighWatermark), [100, 7])
         XCTAssertEqual(try store.marks().first?.updatedAt, now)

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "KafkaBroker", targets: ["KafkaBroker"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "Causeway", targets: ["Causeway"]),
+        .library(name: "CausewayStore", targets: ["CausewayStore"]),
         .executable(name: "causeway", targets: ["causeway"]),
     ],
     dependencies: [
@@ -28,6 +29,10 @@ let package = Package(
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // The checkpoint store and DR control plane: one SQLite file per link.
+        .target(name: "CausewayStore", dependencies: ["CSQLite"]),
 
         // The wire codec: pure, NIOCore only.
         .target(
@@ -68,6 +73,7 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol",
                 "KafkaClient",
+                "CausewayStore",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,6 +87,7 @@ let package = Package(
                 "KafkaBroker",
                 "KafkaClient",
                 "Causeway",
+                "CausewayStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,12 +105,14 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "Causeway",
+                "CausewayStore",
                 "KafkaClient",
                 "KafkaBroker",
                 "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "CausewayStoreTests", dependencies: ["CausewayStore", "CSQLite"]),
         .testTarget(
             name: "KafkaClientTests",
             dependencies: [

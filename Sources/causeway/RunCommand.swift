@@ -1,5 +1,6 @@
 import ArgumentParser
 import Causeway
+import CausewayStore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -13,7 +14,9 @@ struct RunCommand: AsyncParsableCommand {
             Reads the link from --config (see Docs/configuration.md and deploy/examples/). Safe \
             to kill and restart at any moment: each destination partition's log end is its \
             checkpoint. Writes the link's status every second to --status-file (default: beside \
-            the store, <store>.status.json) for `causeway status`.
+            the store, <store>.status.json) for `causeway status`. Follows the pause and \
+            failover requests that `causeway pause`, `resume` and `failover` write to the \
+            link's store (store.path), and records each partition's source high watermark there.
             """
     )
 
@@ -29,24 +32,53 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let link = try loadLink(config)
         let logger = bootstrapLogging(level: logLevel, label: "causeway")
-        let engine = LinkEngine(
-            configuration: link, statusPath: statusFile ?? statusPath(for: link),
-            replayJournal: FileReplayJournal(directory: URL(fileURLWithPath: replayJournalPath(for: link))), logger: logger)
+        let store = try openLinkStore(link)
+        let service = LinkService(link: link, store: store, statusPath: statusFile ?? statusPath(for: link), logger: logger)
         let group = ServiceGroup(
-            configuration: .init(
-                services: [LinkService(engine: engine)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
 
 /// Runs a link engine as a service: a graceful shutdown cancels it, which stops the
 /// workers; nothing is lost, since the destination log ends are the checkpoints.
+///
+/// The engine runs the link in the direction the store says; when `causeway reverse`
+/// flips it, the engine is stopped and started again the other way round.
 struct LinkService: Service {
-    let engine: LinkEngine
+    let link: LinkConfiguration
+    let store: any CheckpointStore
+    let statusPath: String
+    let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await engine.run()
+            while !Task.isCancelled {
+                let direction = (try? store.direction()) ?? .forward
+                let configuration: LinkConfiguration
+                do {
+                    configuration = try link.directed(direction)
+                } catch {
+                    logger.error("cannot run link \(link.name) \(direction.rawValue): \(error)")
+                    return
+                }
+                if direction == .reversed { logger.notice("link \(link.name) runs reversed (after `causeway reverse`)") }
+                let engine = LinkEngine(configuration: configuration, statusPath: statusPath, store: store, logger: logger)
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await engine.run() }
+                    group.addTask { await waitForDirectionChange(from: direction) }
+                    _ = await group.next()
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    /// Returns when the store's direction differs from `direction` (or on cancellation).
+    private func waitForDirectionChange(from direction: LinkDirection) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if let current = try? store.direction(), current != direction { return }
         }
     }
 }
@@ -63,17 +95,9 @@ func loadLink(_ path: String) throws -> LinkConfiguration {
 
 /// The default status file of a link: beside its store.
 func statusPath(for link: LinkConfiguration) -> String {
-    storeBase(for: link) + ".status.json"
-}
-
-/// Where transaction replays keep their checkpoints: a folder beside the store.
-func replayJournalPath(for link: LinkConfiguration) -> String {
-    storeBase(for: link) + ".replay"
-}
-
-private func storeBase(for link: LinkConfiguration) -> String {
     let store = link.store.path
-    return store.hasSuffix(".db") ? String(store.dropLast(3)) : store
+    let base = store.hasSuffix(".db") ? String(store.dropLast(3)) : store
+    return base + ".status.json"
 }
 
 func bootstrapLogging(level: String, label: String) -> Logger {

@@ -76,6 +76,11 @@ enum StatusTable {
                 "\(line.destinationLogEnd)", "\(line.lagRecords)", String(format: "%.1f", line.lagSeconds), line.reason ?? "",
             ])
         }
+        return aligned(rows)
+    }
+
+    /// Rows as left-aligned columns two spaces apart (the first row is the header).
+    static func aligned(_ rows: [[String]]) -> String {
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")

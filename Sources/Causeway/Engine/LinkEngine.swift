@@ -1,3 +1,4 @@
+import CausewayStore
 import Foundation
 import KafkaClient
 import Logging
@@ -19,19 +20,25 @@ public final class LinkEngine: Sendable {
     private let started = Mutex<Set<String>>([])
     private let counters = LinkCounters()
     private let offsetSync = Mutex<ConsumerOffsetSync?>(nil)
+    private let store: (any CheckpointStore)?
+    private let control = MirrorControl()
 
     /// - Parameters:
     ///   - statusPath: where to write the link's status (JSON, every second) for
     ///     `causeway status`; nil writes none.
     ///   - replayJournal: where transaction replays keep their destination producers, so
-    ///     that a restart continues an interrupted replay; in memory when nil.
+    ///     that a restart continues an interrupted replay; the store when nil, else memory.
+    ///   - store: the link's checkpoint store: the engine beats there, follows the pause and
+    ///     failover controls the CLI writes, and records partition marks; nil runs without.
     public init(
         configuration: LinkConfiguration, statusPath: String? = nil, replayJournal: (any ReplayJournal)? = nil,
+        store: (any CheckpointStore)? = nil,
         logger: Logger = Logger(label: "causeway.link")
     ) {
         self.configuration = configuration
         self.statusPath = statusPath
-        self.replayJournal = replayJournal ?? InMemoryReplayJournal()
+        self.replayJournal = replayJournal ?? store.map { StoreReplayJournal(store: $0) } ?? InMemoryReplayJournal()
+        self.store = store
         var logger = logger
         logger[metadataKey: "link"] = "\(configuration.name)"
         self.logger = logger
@@ -80,6 +87,10 @@ public final class LinkEngine: Sendable {
                 offsetSync.withLock { $0 = sync }
                 group.addTask { await sync.run() }
             }
+            if let store {
+                let controller = StoreController(store: store, control: control, board: board, interval: .seconds(1), logger: logger)
+                group.addTask { await controller.run() }
+            }
             await discover(
                 source: source, destinations: destinations, fetches: fetches, coalescers: coalescers, buffers: buffers,
                 group: &group)
@@ -110,7 +121,10 @@ public final class LinkEngine: Sendable {
                     let synchronizer = TopicSynchronizer(
                         configSync: configuration.configSync, source: source, destination: client, destinationName: name,
                         logger: logger)
-                    for topic in topics {
+                    // Paused and failed-over topics are left alone, configs included: after
+                    // failover the destination topic is the primary, and a promote's fence
+                    // on the source (max.message.bytes) must not be copied over.
+                    for topic in topics where control.control(for: topic.name) == nil {
                         do {
                             let destinationPartitions = try await synchronizer.ensureTopic(topic)
                             if syncConfigs && mirrored.contains(topic.name) {
@@ -140,6 +154,8 @@ public final class LinkEngine: Sendable {
         fetches: FetchCoordinator, produces: ProduceCoalescer, buffer: DestinationBuffer, group: inout DiscardingTaskGroup
     ) {
         let key = "\(destination)/\(partition)"
+        // Paused and failed-over topics get no worker; a paused one gets it back on resume.
+        guard control.control(for: partition.topic) == nil else { return }
         let isNew = started.withLock { $0.insert(key).inserted }
         guard isNew else { return }
         var mirrorConfiguration = PartitionMirror.Configuration()
@@ -151,9 +167,15 @@ public final class LinkEngine: Sendable {
             transactions: .init(
                 journal: replayJournal, transactionalIDPrefix: "causeway-\(configuration.name)-\(destination)",
                 transactionTimeout: configuration.produce.transactionTimeout),
-            logger: logger)
+            control: control, logger: logger)
         board.update(destination: destination, partition: partition) { _ in }
-        group.addTask { await worker.run() }
+        group.addTask {
+            // A paused worker is started again by discovery after `causeway resume`; a
+            // failed, diverged or failed-over one stays stopped.
+            if await worker.run() == .paused {
+                _ = self.started.withLock { $0.remove(key) }
+            }
+        }
     }
 
     // MARK: Status file

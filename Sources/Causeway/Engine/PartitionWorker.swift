@@ -1,3 +1,4 @@
+import CausewayStore
 import Foundation
 import KafkaClient
 import KafkaProtocol
@@ -24,6 +25,8 @@ struct PartitionWorker: Sendable {
     let startPosition: StartPosition
     let mirrorConfiguration: PartitionMirror.Configuration
     let transactions: TransactionSettings
+    /// Pause and failover requests from the CLI (through the store); nil: none.
+    var control: MirrorControl? = nil
     let logger: Logger
 
     /// How source transactions are replayed on this destination.
@@ -41,9 +44,14 @@ struct PartitionWorker: Sendable {
         case logEndRead(Result<Int64, KafkaClientError>)
         case recordsDeleted(Result<Int64, KafkaClientError>)
         case transactionReplayed(TransactionReplay, TransactionReplayer.Outcome)
+        /// `causeway pause` or `causeway failover` covers this partition: stop writing.
+        case halted(TopicControl.State)
     }
 
-    func run() async {
+    /// Mirrors until the partition fails, diverges, is halted by a control (returned) or
+    /// the task is cancelled.
+    @discardableResult
+    func run() async -> TopicControl.State? {
         var logger = self.logger
         logger[metadataKey: "partition"] = "\(partition)"
         logger[metadataKey: "destination"] = "\(destinationName)"
@@ -56,15 +64,22 @@ struct PartitionWorker: Sendable {
                 line.state = "DIVERGED"
                 line.reason = "found at start-up: \(difference)"
             }
-            return
-        case nil: return
+            return nil
+        case nil: return nil
         }
         var mirror = PartitionMirror(configuration: mirrorConfiguration)
         // A replay a crash interrupted resumes once, with the destination as it was found.
         var replayResumeOffset = start.replayResumeOffset
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         var incoming = events.makeAsyncIterator()
+        let controlKey = MirrorControl.WorkerKey(destination: destinationName, partition: partition)
+        if let halt = control?.register(controlKey, halt: { sink.yield(.halted($0)) }) {
+            reportHalted(halt)
+            return halt
+        }
+        defer { control?.unregister(controlKey) }
         var tracker = LagTracker()
+        var halted: TopicControl.State?
         await withDiscardingTaskGroup { group in
             var failures = 0
             mirror.reserveProducerIDs(start.replayProducerIDs)
@@ -82,6 +97,17 @@ struct PartitionWorker: Sendable {
                 if mirror.state.isFinal { break }
                 guard let event = await incoming.next() else { break }
                 if Task.isCancelled { break }
+                if case .halted(let halt) = event {
+                    // Produces already handed to the coalescer cannot be cancelled: the task
+                    // group waits for their answers (a retry woken from its backoff may send
+                    // once more, and is answered too). So when `run` returns and the worker
+                    // unregisters, which is what the daemon's acknowledgement waits for,
+                    // nothing of this mirror is in flight any more.
+                    logger.info("mirror halted: \(halt.rawValue)")
+                    reportHalted(halt)
+                    halted = halt
+                    break
+                }
                 (actions, failures) = handle(event, mirror: &mirror, failures: failures, group: &group, sink: sink)
                 publish(mirror, &tracker)
             }
@@ -89,6 +115,7 @@ struct PartitionWorker: Sendable {
             buffer.update(partition, holds: 0)
             group.cancelAll()
         }
+        return halted
     }
 
     // MARK: Start
@@ -227,6 +254,8 @@ struct PartitionWorker: Sendable {
                 sink.yield(.transactionReplayed(span, await replayer.replay(span, writtenUpTo: logEnd)))
             }
             return ([], failures + 1)
+        case .halted:
+            return ([], failures)  // handled by the event loop, which stops
         }
     }
 
@@ -336,6 +365,19 @@ struct PartitionWorker: Sendable {
     }
 
     // MARK: Status
+
+    private func reportHalted(_ halt: TopicControl.State) {
+        status.update(destination: destinationName, partition: partition) { line in
+            switch halt {
+            case .paused:
+                line.state = "PAUSED"
+                line.reason = "paused by `causeway pause`"
+            case .failedOver:
+                line.state = "STOPPED"
+                line.reason = "failed over: the destination is the primary"
+            }
+        }
+    }
 
     private func publish(_ mirror: PartitionMirror, _ tracker: inout LagTracker) {
         let lag = mirror.lag

@@ -102,6 +102,8 @@ struct TopicSynchronizer: Sendable {
         let configs = try await source.describeTopicConfigs(topic)
         var synced: [String: String] = [:]
         for (name, entry) in configs where entry.isSet && configSync.syncs(name) {
+            // A promote's write fence on the source (DR/Promote.swift) is not the topic's limit.
+            if name == Promote.fenceConfig && entry.value == Promote.fenceValue { continue }
             if let value = entry.value { synced[name] = value }
         }
         return synced

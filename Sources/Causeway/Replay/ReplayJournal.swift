@@ -1,10 +1,7 @@
+import CausewayStore
 import Foundation
 import KafkaClient
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The destination transactional producers a partition replays with, and the span being
 /// replayed, written before any batch of a transaction is sent (DESIGN.md, "Transactions
@@ -31,8 +28,8 @@ public struct ReplayCheckpoint: Codable, Hashable, Sendable {
     }
 }
 
-/// Where replay checkpoints live. The SQLite checkpoint store implements it too; the
-/// file journal below serves until then and for stores configured without SQLite.
+/// Where replay checkpoints live: the link's checkpoint store (`StoreReplayJournal`), or
+/// memory for an engine run without a store (tests, benchmarks, the demo's first steps).
 public protocol ReplayJournal: Sendable {
     func checkpoint(destination: String, partition: TopicPartitionID) throws -> ReplayCheckpoint?
     /// Must be durable when it returns: a batch is sent only after its checkpoint is.
@@ -55,61 +52,37 @@ public final class InMemoryReplayJournal: ReplayJournal {
     }
 }
 
-/// One JSON file per destination partition under a directory, replaced atomically and
-/// fsynced (file, then directory) before `save` returns.
-public struct FileReplayJournal: ReplayJournal {
-    public let directory: URL
+/// Replay checkpoints in the link's checkpoint store (one JSON document per destination
+/// partition), so they share the store's durability: SQLite in WAL mode with a full
+/// sync on every commit.
+public struct StoreReplayJournal: ReplayJournal {
+    public let store: any CheckpointStore
 
-    public init(directory: URL) {
-        self.directory = directory
+    public init(store: any CheckpointStore) {
+        self.store = store
     }
 
     public func checkpoint(destination: String, partition: TopicPartitionID) throws -> ReplayCheckpoint? {
-        let url = fileURL(destination: destination, partition: partition)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let document = try store.replayCheckpoint(destination: destination, topic: partition.topic, partition: partition.partition)
+        else { return nil }
         do {
-            return try JSONDecoder().decode(ReplayCheckpoint.self, from: Data(contentsOf: url))
+            return try JSONDecoder().decode(ReplayCheckpoint.self, from: Data(document.utf8))
         } catch {
-            throw ReplayJournalError(path: url.path, reason: "unreadable replay checkpoint: \(error)")
+            throw ReplayJournalError(partition: partition, reason: "unreadable replay checkpoint: \(error)")
         }
     }
 
     public func save(_ checkpoint: ReplayCheckpoint, destination: String, partition: TopicPartitionID) throws {
-        let url = fileURL(destination: destination, partition: partition)
-        let folder = url.deletingLastPathComponent()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let temporary = url.appendingPathExtension("tmp")
-            _ = FileManager.default.createFile(atPath: temporary.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: temporary)
-            try handle.write(contentsOf: try encoder.encode(checkpoint))
-            try handle.synchronize()
-            try handle.close()
-            guard rename(temporary.path, url.path) == 0 else {
-                throw ReplayJournalError(path: url.path, reason: String(cString: strerror(errno)))
-            }
-            let folderDescriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if folderDescriptor >= 0 {
-                _ = fsync(folderDescriptor)
-                close(folderDescriptor)
-            }
-        } catch let error as ReplayJournalError {
-            throw error
-        } catch {
-            throw ReplayJournalError(path: url.path, reason: "\(error)")
-        }
-    }
-
-    private func fileURL(destination: String, partition: TopicPartitionID) -> URL {
-        directory.appendingPathComponent(destination).appendingPathComponent("\(partition.topic)-\(partition.partition).json")
+        let document = String(decoding: try encoder.encode(checkpoint), as: UTF8.self)
+        try store.saveReplayCheckpoint(document, destination: destination, topic: partition.topic, partition: partition.partition)
     }
 }
 
 public struct ReplayJournalError: Error, CustomStringConvertible {
-    public var path: String
+    public var partition: TopicPartitionID
     public var reason: String
 
-    public var description: String { "replay checkpoint \(path): \(reason)" }
+    public var description: String { "replay checkpoint of \(partition): \(reason)" }
 }

@@ -54,7 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
             group.addTask { try await destination.run() }
             let scenario = DemoScenario(
                 source: source, destination: destination, records: records, duration: .milliseconds(Int64(seconds * 1000)),
-                logger: logger)
+                storePath: directory + "/causeway-demo.db", logger: logger)
             let outcome: Bool
             do {
                 outcome = try await scenario.run()

@@ -1,4 +1,5 @@
 import Causeway
+import CausewayStore
 import Foundation
 import KafkaBroker
 import KafkaClient
@@ -12,6 +13,8 @@ struct DemoScenario {
     let destination: EmbeddedCluster
     let records: Int
     let duration: Duration
+    /// The link's checkpoint store (a file in the demo's data directory).
+    let storePath: String
     let logger: Logger
 
     private let display = DemoDisplay()
@@ -46,7 +49,8 @@ struct DemoScenario {
             destinations: [DestinationConfiguration(name: "destination", cluster: clusterConfiguration(destination))],
             topics: TopicSelection(include: [.prefix("demo.")], discoveryInterval: .milliseconds(500)),
             fetch: FetchTuning(maxWait: .milliseconds(100)))
-        let engine = LinkEngine(configuration: link, logger: logger)
+        let store = try SQLiteCheckpointStore(path: storePath, link: link.name)
+        let engine = LinkEngine(configuration: link, store: store, logger: logger)
         let progress = DemoProducer.Progress()
         let producer = DemoProducer(client: sourceClient, records: records, duration: duration)
         let started = ContinuousClock.now
@@ -63,11 +67,15 @@ struct DemoScenario {
             display.heading("4. Verification: every offset, every byte")
             let identical = try await verify(sourceClient, destinationClient)
             display.heading("5. Failover: the source site is lost")
-            let lastStatus = engine.status
             source.stop()
+            // What `causeway failover` does: the running engine stops the mirrors and
+            // confirms through the store, and the receipt is written there.
+            var failover = Failover(configuration: link, store: store, logger: logger)
+            failover.sourceTimeout = .seconds(2)
+            let receipt = try await failover.run(topics: [])
             group.cancelAll()
             try? await group.waitForAll()
-            printReceipt(lastStatus)
+            printReceipt(receipt)
             try await continueOnDestination(destinationClient)
             return identical
         }
@@ -131,11 +139,11 @@ struct DemoScenario {
         return allIdentical
     }
 
-    private func printReceipt(_ status: [PartitionStatus]) {
-        display.say("the source cluster is stopped and the link with it; receipt per partition:")
+    private func printReceipt(_ outcome: Failover.Outcome) {
+        display.say("the source cluster is stopped; `causeway failover` (daemon: \(outcome.daemon)); receipt per partition:")
         var rows = [["PARTITION", "LAST SOURCE HW", "DESTINATION END", "POSSIBLY LOST"]]
-        for line in status {
-            rows.append(["\(line.topic)-\(line.partition)", "\(line.sourceHighWatermark)", "\(line.destinationLogEnd)", "\(max(0, line.sourceHighWatermark - line.destinationLogEnd))"])
+        for line in outcome.receipts {
+            rows.append(["\(line.topic)-\(line.partition)", "\(line.sourceHighWatermark)", "\(line.destinationLogEnd)", "\(line.recordsPossiblyLost)"])
         }
         display.table(rows)
     }

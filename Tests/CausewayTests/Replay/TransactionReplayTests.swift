@@ -1,4 +1,5 @@
 @testable import Causeway
+import CausewayStore
 import Foundation
 import KafkaBroker
 import KafkaClient
@@ -26,23 +27,21 @@ final class TransactionReplayTests: XCTestCase {
         XCTAssertNil(TransactionReplayer.firstOpenOffset(in: span, below: span.nextOffset), "the marker closes it")
     }
 
-    func testFileJournalSurvivesReopeningAndRefusesGarbage() throws {
-        let directory = URL(fileURLWithPath: temporaryPath("journal"))
-        defer { try? FileManager.default.removeItem(at: directory) }
+    func testStoreJournalSurvivesReopeningTheStore() throws {
+        let path = temporaryPath("journal") + ".db"
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let partition = TopicPartitionID("t", 3)
         let checkpoint = ReplayCheckpoint(
             slots: [0: .init(producer: TransactionalProducer(transactionalID: "x-0", producerID: 7, epoch: 2), nextSequence: 11)],
             openSpanBase: 40)
-        XCTAssertNil(try FileReplayJournal(directory: directory).checkpoint(destination: "dr", partition: partition))
-        try FileReplayJournal(directory: directory).save(checkpoint, destination: "dr", partition: partition)
-        XCTAssertEqual(try FileReplayJournal(directory: directory).checkpoint(destination: "dr", partition: partition), checkpoint)
-        XCTAssertNil(try FileReplayJournal(directory: directory).checkpoint(destination: "other", partition: partition))
-
-        let file = directory.appendingPathComponent("dr/t-3.json")
-        try Data("not json".utf8).write(to: file)
-        XCTAssertThrowsError(try FileReplayJournal(directory: directory).checkpoint(destination: "dr", partition: partition)) { error in
-            XCTAssertTrue("\(error)".contains("t-3.json"), "names the file: \(error)")
+        do {
+            let journal = StoreReplayJournal(store: try SQLiteCheckpointStore(path: path, link: "l"))
+            XCTAssertNil(try journal.checkpoint(destination: "dr", partition: partition))
+            try journal.save(checkpoint, destination: "dr", partition: partition)
         }
+        let reopened = StoreReplayJournal(store: try SQLiteCheckpointStore(path: path, link: "l"))
+        XCTAssertEqual(try reopened.checkpoint(destination: "dr", partition: partition), checkpoint)
+        XCTAssertNil(try reopened.checkpoint(destination: "other", partition: partition))
     }
 
     // MARK: Against embedded clusters

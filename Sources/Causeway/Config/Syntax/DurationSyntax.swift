@@ -3,12 +3,12 @@
 ///
 /// Only whole milliseconds: nothing Causeway schedules needs finer, and Kafka's wire fields
 /// are milliseconds.
-enum DurationSyntax {
+public enum DurationSyntax {
     /// What error messages say is accepted.
     static let expected = "a duration such as 250ms, 5s, 2m, 1h or 1m30s, or integer milliseconds"
 
     /// Parses `text`, or returns nil if it is not in the notation (negative, empty, unknown unit, overflow).
-    static func parse(_ text: String) -> Duration? {
+    public static func parse(_ text: String) -> Duration? {
         let text = text.trimmingCharacters(in: " ")
         if let milliseconds = Int64(text) {
             return milliseconds >= 0 ? .milliseconds(milliseconds) : nil

@@ -13,6 +13,8 @@ extension RequestRouter {
             // Consumer groups, classic protocol (Groups/).
             .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit, .offsetFetch, .offsetDelete, .listGroups,
             .describeGroups, .deleteGroups,
+            // Authentication (Security/): answered by the listener's SASL session.
+            .saslHandshake, .saslAuthenticate,
         ]
         var versions = Dictionary(uniqueKeysWithValues: served.map { ($0, $0.validVersions) })
         if versions[.produce] != nil { versions[.produce] = 0...KafkaAPIKey.produce.validVersions.upperBound }

@@ -18,7 +18,7 @@ final class RequestRouter: Sendable {
 
     func route(
         frame: ByteBuffer, nodeID: Int32, clientHost: String = "", principal: KafkaPrincipal = .anonymous,
-        logger: Logger
+        listener: String = "PLAINTEXT", logger: Logger
     ) async -> RequestOutcome {
         let request: KafkaRequest
         do {
@@ -38,7 +38,8 @@ final class RequestRouter: Sendable {
         var requestLogger = logger
         requestLogger[metadataKey: "api"] = "\(request.body.apiKey.name)v\(header.apiVersion)"
         let context = RequestContext(
-            nodeID: nodeID, header: header, logger: requestLogger, clientHost: clientHost, principal: principal)
+            nodeID: nodeID, header: header, logger: requestLogger, clientHost: clientHost, principal: principal,
+            listener: listener)
         let response: KafkaAnyResponse
         switch await handle(request.body, context: context) {
         case .response(let body): response = body
@@ -91,6 +92,8 @@ final class RequestRouter: Sendable {
         case .listGroups(let request): return .response(.listGroups(listGroups(request, context)))
         case .describeGroups(let request): return .response(.describeGroups(describeGroups(request, context)))
         case .deleteGroups(let request): return .response(.deleteGroups(deleteGroups(request, context)))
+        case .saslHandshake(let request): return .response(.saslHandshake(saslHandshake(request, context)))
+        case .saslAuthenticate(let request): return .response(.saslAuthenticate(saslAuthenticate(request, context)))
         default:
             return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }

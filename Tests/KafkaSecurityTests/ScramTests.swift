@@ -74,6 +74,23 @@ import Testing
         }
     }
 
+    /// librdkafka (2.x) repeats its nonce before the combined one in client-final; Kafka
+    /// accepts that, and so must we, with the proof computed over what was sent.
+    @Test func serverAcceptsLibrdkafkasRepeatedClientNonce() throws {
+        let credential = try ScramCredential(password: SecretValue("pencil"), algorithm: .sha512)
+        var server = ScramServer(algorithm: .sha512, nonce: "SERVER")
+        guard case .challenge(let first) = try server.receive(Array("n,,n=user,r=CLIENT".utf8), credential: { _ in credential })
+        else { Issue.record("no challenge"); return }
+        let serverFirst = String(decoding: first, as: UTF8.self)
+        let keys = try ScramKeys(password: "pencil", salt: credential.salt, iterations: credential.iterations, algorithm: .sha512)
+        let withoutProof = "c=biws,r=CLIENTCLIENTSERVER"
+        let authMessage = Array("n=user,r=CLIENT,\(serverFirst),\(withoutProof)".utf8)
+        let proof = xor(keys.clientKey, ScramAlgorithm.sha512.hmac(key: keys.storedKey, authMessage))
+        let step = try server.receive(Array("\(withoutProof),p=\(ScramMessage.base64(proof))".utf8)) { _ in nil }
+        guard case .authenticated(let user, _) = step else { Issue.record("not authenticated"); return }
+        #expect(user == "user")
+    }
+
     @Test func serverRefusesAnUnknownUser() {
         var server = ScramServer(algorithm: .sha256)
         #expect(throws: SaslFailure.self) {

@@ -65,7 +65,9 @@ public struct ScramServer: Sendable {
             do {
                 message = try ScramMessage(parsing: text)
                 proof = try ScramMessage.decodeBase64(try message.required("p"))
-                guard try message.required("r") == nonce else {
+                // Kafka accepts a nonce that ends with ours, not only one equal to it:
+                // librdkafka sends its own nonce again in front of the combined one.
+                guard try message.required("r").hasSuffix(nonce) else {
                     throw SaslFailure(user: user, reason: "SCRAM nonce mismatch")
                 }
                 _ = try message.required("c")

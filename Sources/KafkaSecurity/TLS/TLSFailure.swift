@@ -39,6 +39,9 @@ public enum TLSFailure {
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
             return "the broker's certificate is not trusted (CERTIFICATE_VERIFY_FAILED)"
         }
+        if text.contains("EOF during handshake") {
+            return "the peer closed the connection during the TLS handshake (is it a plaintext listener?)"
+        }
         if text.contains("WRONG_VERSION_NUMBER") || text.contains("RECORD_TOO_LARGE") {
             return "the peer does not speak TLS (is it a plaintext listener?)"
         }

@@ -144,6 +144,7 @@ let package = Package(
             name: "KafkaBrokerTests",
             dependencies: [
                 "KafkaBroker",
+                "KafkaSecurity",
                 "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

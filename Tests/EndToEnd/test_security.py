@@ -171,7 +171,8 @@ def test_mtls_kcat_and_confluent(secure_broker, pki, tmp_path):
 
 @pytest.mark.timeout(180)
 def test_sasl_plaintext_plain_kcat_and_confluent(secure_broker, tmp_path):
-    broker = secure_broker("b", ["SASL_PLAINTEXT"])
+    # Debug logging: PLAIN carries the password itself, and even then no log line has it.
+    broker = secure_broker("b", ["SASL_PLAINTEXT"], log_level="debug")
     address = broker.listener("SASL_PLAINTEXT")
     settings = {"security.protocol": "SASL_PLAINTEXT", **sasl("PLAIN", "bob", BOB_PASSWORD)}
     kcat_round_trip(address, settings, "plain-kcat")
@@ -281,6 +282,23 @@ def test_causeway_reports_each_failure_and_keeps_retrying(case, secure_broker, b
         assert address in line or "127.0.0.1" in line, line
     status = causeway_status(config)
     assert_no_secrets(tmp_path, status.stdout, status.stderr)
+
+
+@pytest.mark.timeout(120)
+def test_hostname_verification_can_be_turned_off(secure_broker, broker_factory, link_factory, pki, tmp_path):
+    """A certificate for another host is refused by default (above) and accepted with
+    verifyHostname: false, as with ssl.endpoint.identification.algorithm empty; its CA
+    must still be trusted."""
+    src = secure_broker("src", ["SSL"], server_cert="wronghost")
+    dst = broker_factory(name="dst")
+    kcat_produce(src.bootstrap, "vh.topic", "none", 100, tag="vh")
+    security = security_yaml("SSL", pki) + "\n    verifyHostname: false"
+    config = write_secured_link(tmp_path / "link.yaml", source=src.listener("SSL"), destination=dst.bootstrap,
+                                source_security=security, destination_security=None, store=tmp_path / "link.db",
+                                prefix="vh.")
+    link = link_factory(config)
+    wait_caught_up(config, link, src.bootstrap, dst.bootstrap, ["vh.topic"], timeout=60)
+    assert not link.grep_logs("TLS to")
 
 
 # -- a link over SASL_SSL on both sides ---------------------------------------------------

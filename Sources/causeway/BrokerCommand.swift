@@ -19,8 +19,10 @@ struct BrokerCommand: AsyncParsableCommand {
             "listener.PROTOCOL=HOST:PORT,..." line per listener, then \
             "bootstrap.servers=HOST:PORT,..." of the first listener, on standard output. \
             Secrets (--ssl-key-password, the password of --scram-user) may be given as \
-            env:NAME or file:/path instead of literally.
-            """
+            env:NAME or file:/path instead of literally. SASL users come from --scram-user and \
+            from the data directory (`causeway broker add-user`).
+            """,
+        subcommands: [BrokerAddUserCommand.self]
     )
 
     @Option(name: .long, help: "Directory for partition logs and cluster metadata.")
@@ -148,8 +150,9 @@ struct BrokerCommand: AsyncParsableCommand {
         }
     }
 
+    /// The users saved in the data directory, then those of --scram-user.
     private func users() throws -> ScramUserStore {
-        var store = ScramUserStore()
+        var store = try ScramUserStore.load(dataDirectory: dataDir)
         for entry in scramUser {
             let colon = entry.firstIndex(of: ":")!
             let user = String(entry[..<colon])

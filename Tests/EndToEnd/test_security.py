@@ -214,6 +214,29 @@ def test_broker_rejects_bad_clients(secure_broker, pki, tmp_path):
     assert_no_secrets(tmp_path)
 
 
+@pytest.mark.timeout(120)
+def test_add_user_saves_salted_credentials_that_the_broker_accepts(secure_broker, pki, tmp_path, monkeypatch):
+    from broker_process import broker_binary
+    data = tmp_path / "b-data"
+    monkeypatch.setenv("CAROL_PASSWORD", "carol-pw-Lx93")
+    SECRETS.append("carol-pw-Lx93")
+    try:
+        added = subprocess.run([str(broker_binary()), "broker", "add-user", "--data-dir", str(data), "--user", "carol",
+                                "--password", "env:CAROL_PASSWORD"], capture_output=True, text=True, timeout=60)
+        assert added.returncode == 0, added.stderr
+        stored = (data / "scram-credentials.json").read_text()
+        assert '"carol"' in stored and "SCRAM-SHA-512" in stored and "carol-pw-Lx93" not in stored
+        broker = secure_broker("b", ["SASL_SSL"])
+        settings = {"security.protocol": "SASL_SSL", **tls(pki), **sasl("SCRAM-SHA-512", "carol", "carol-pw-Lx93")}
+        kcat_round_trip(broker.listener("SASL_SSL"), settings, "carol-topic", count=5)
+        # PLAIN is checked against the same salted credential.
+        plain = {"security.protocol": "SASL_SSL", **tls(pki), **sasl("PLAIN", "carol", "carol-pw-Lx93")}
+        kcat_round_trip(broker.listener("SASL_SSL"), plain, "carol-plain", count=5)
+        assert_no_secrets(tmp_path, added.stdout, added.stderr)
+    finally:
+        SECRETS.remove("carol-pw-Lx93")
+
+
 # -- causeway's own client: failures in one line, retried, never crashing ---------------
 
 FAILURES = {

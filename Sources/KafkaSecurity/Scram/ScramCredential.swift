@@ -25,6 +25,33 @@ public struct ScramCredential: Hashable, Sendable, Codable {
         self.init(salt: salt, iterations: iterations, storedKey: keys.storedKey, serverKey: keys.serverKey)
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case salt, iterations, storedKey, serverKey
+    }
+
+    /// Stored as Kafka shows SCRAM credentials: base64 salt and keys, the iteration count.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func bytes(_ key: CodingKeys) throws -> [UInt8] {
+            let text = try container.decode(String.self, forKey: key)
+            guard let data = Data(base64Encoded: text) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not base64")
+            }
+            return Array(data)
+        }
+        self.init(
+            salt: try bytes(.salt), iterations: try container.decode(Int.self, forKey: .iterations),
+            storedKey: try bytes(.storedKey), serverKey: try bytes(.serverKey))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Data(salt).base64EncodedString(), forKey: .salt)
+        try container.encode(iterations, forKey: .iterations)
+        try container.encode(Data(storedKey).base64EncodedString(), forKey: .storedKey)
+        try container.encode(Data(serverKey).base64EncodedString(), forKey: .serverKey)
+    }
+
     /// True when `password` is the one this credential was made from (for SASL PLAIN).
     public func matches(password: String, algorithm: ScramAlgorithm) -> Bool {
         guard let keys = try? ScramKeys(password: password, salt: salt, iterations: iterations, algorithm: algorithm) else {

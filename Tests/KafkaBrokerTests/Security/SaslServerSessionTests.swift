@@ -1,3 +1,4 @@
+import Foundation
 import KafkaProtocol
 import KafkaSecurity
 import Testing
@@ -66,5 +67,34 @@ import Testing
         try client.verify(serverFinal: last.authBytes)
         // A second handshake on an authenticated connection is refused.
         #expect(session.handshake(SaslHandshakeRequest(mechanism: "PLAIN")).errorCode == KafkaErrorCode.illegalSaslState.rawValue)
+    }
+}
+
+/// The users file of `causeway broker add-user`: salted credentials only, read back alike.
+@Suite struct ScramUserStoreFileTests {
+    @Test func savedUsersLoadBackAndHoldNoPassword() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("causeway-users-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try ScramUserStore.load(dataDirectory: directory).names.isEmpty)
+        var users = ScramUserStore()
+        try users.add(user: "alice", password: SecretValue("wonderland"))
+        try users.add(user: "bob", password: SecretValue("builder"), iterations: 8192)
+        try users.save(dataDirectory: directory)
+        let text = try String(contentsOfFile: ScramUserStore.path(dataDirectory: directory), encoding: .utf8)
+        #expect(!text.contains("wonderland") && !text.contains("builder"))
+        let loaded = try ScramUserStore.load(dataDirectory: directory)
+        #expect(loaded.names == ["alice", "bob"])
+        #expect(loaded.verifyPlain(user: "alice", password: "wonderland"))
+        #expect(!loaded.verifyPlain(user: "alice", password: "builder"))
+        #expect(loaded.credential(user: "bob", algorithm: .sha256)?.iterations == 8192)
+        #expect(loaded.credential(user: "bob", algorithm: .sha256) == users.credential(user: "bob", algorithm: .sha256))
+    }
+
+    @Test func aDamagedFileIsAClearError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("causeway-users-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "{not json".write(toFile: ScramUserStore.path(dataDirectory: directory), atomically: true, encoding: .utf8)
+        #expect(throws: SecurityError.self) { try ScramUserStore.load(dataDirectory: directory) }
     }
 }

@@ -245,7 +245,7 @@ FAILURES = {
                        "SASL authentication failed for user alice at 127.0.0.1:"),
     "unknown_ca": ("untrusted", "SSL", "SSL", {}, "signed by an unknown CA"),
     "expired": ("expired", "SSL", "SSL", {}, "certificate expired at"),
-    "hostname_mismatch": ("wronghost", "SSL", "SSL", {}, "does not name this host"),
+    "hostname_mismatch": ("wronghost", "SSL", "SSL", {}, "certificate does not name 127.0.0.1"),
     "tls_to_plaintext_port": ("server", "PLAINTEXT", "SSL", {}, "plaintext listener"),
     "plaintext_to_tls_port": ("server", "SSL", "PLAINTEXT", {}, "is it a TLS listener?"),
 }

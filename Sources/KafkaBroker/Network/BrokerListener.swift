@@ -125,7 +125,7 @@ struct BrokerListener: Sendable {
         } catch let error as KafkaProtocolError {
             logger.warning("closing connection: \(error)\(plaintextHint(error))")
         } catch {
-            if let failure = TLSFailure.describe(error) {
+            if let failure = TLSFailure.describe(error, side: .server) {
                 logger.warning("closing connection: TLS: \(failure)")
             } else {
                 logger.debug("connection ended: \(error)")

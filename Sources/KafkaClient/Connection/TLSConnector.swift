@@ -60,7 +60,7 @@ struct TLSConnector: Sendable {
             error.broker = endpoint.description
             throw error
         } catch {
-            var reason = TLSFailure.describe(error) ?? "TLS handshake failed: \(error)"
+            var reason = TLSFailure.describe(error, side: .client, host: endpoint.host) ?? "TLS handshake failed: \(error)"
             if TLSFailure.isVerificationFailure(error) {
                 reason = await diagnoseUntrustedCertificate(group: group, timeout: timeout) ?? reason
             }
@@ -101,11 +101,10 @@ struct TLSConnector: Sendable {
 }
 
 /// Completes its promise when the TLS handshake succeeds or fails, then stays out of the way.
-private final class HandshakeWatcher: ChannelInboundHandler, @unchecked Sendable {
+private final class HandshakeWatcher: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// Completed on the channel's event loop only.
     let promise: EventLoopPromise<Void>
 
     init(promise: EventLoopPromise<Void>) {

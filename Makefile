@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 SHELL := /bin/bash
-DEBIAN_PACKAGES := zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev pkg-config kcat python3-pip libsqlite3-dev
+DEBIAN_PACKAGES := zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev pkg-config kcat python3-pip libsqlite3-dev openssl
 PYTHON_PACKAGES := confluent-kafka kafka-python aiokafka crc32c cramjam pytest
 
 .PHONY: demo test deps build fuzz bench bench-broker e2e generate clean

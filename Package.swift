@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // C shims. The compression libraries come from Debian's -dev packages
@@ -43,12 +46,28 @@ let package = Package(
             ]
         ),
 
+        // TLS and SASL shared by the client and the embedded broker: security protocols,
+        // TLS contexts (NIOSSL), SASL PLAIN and SCRAM (swift-crypto), redacted secrets.
+        .target(
+            name: "KafkaSecurity",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+
         // The client: connections, version negotiation, metadata, routing, retries.
         .target(
             name: "KafkaClient",
             dependencies: [
                 "KafkaProtocol",
+                "KafkaSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -59,7 +78,9 @@ let package = Package(
             name: "KafkaBroker",
             dependencies: [
                 "KafkaProtocol",
+                "KafkaSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,6 +95,7 @@ let package = Package(
                 "KafkaProtocol",
                 "KafkaClient",
                 "CausewayStore",
+                "KafkaSecurity",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +108,7 @@ let package = Package(
                 "KafkaProtocol",
                 "KafkaBroker",
                 "KafkaClient",
+                "KafkaSecurity",
                 "Causeway",
                 "CausewayStore",
                 .product(name: "Logging", package: "swift-log"),
@@ -107,6 +130,7 @@ let package = Package(
                 "Causeway",
                 "CausewayStore",
                 "KafkaClient",
+                "KafkaSecurity",
                 "KafkaBroker",
                 "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +142,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "KafkaClient",
+                "KafkaSecurity",
                 "KafkaBroker",
                 "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -128,9 +153,14 @@ let package = Package(
             name: "KafkaBrokerTests",
             dependencies: [
                 "KafkaBroker",
+                "KafkaSecurity",
                 "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "KafkaSecurityTests",
+            dependencies: ["KafkaSecurity"]
         ),
         .testTarget(
             name: "KafkaProtocolTests",

@@ -1,3 +1,5 @@
+import KafkaSecurity
+
 /// How a client reaches a cluster. Defaults follow Kafka's Java client.
 public struct KafkaClientConfiguration: Sendable {
     public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
@@ -26,6 +28,8 @@ public struct KafkaClientConfiguration: Sendable {
     /// The largest response frame accepted (Kafka's client has no limit; a bound keeps a
     /// confused peer from making us allocate without end).
     public var maximumResponseSize: Int = 256 * 1024 * 1024
+    /// `security.protocol` with its TLS and SASL settings. Default PLAINTEXT.
+    public var security: SecurityProtocol = .plaintext
 
     public init(bootstrapServers: [Endpoint]) {
         self.bootstrapServers = bootstrapServers

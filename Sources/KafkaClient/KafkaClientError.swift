@@ -11,6 +11,10 @@ public struct KafkaClientError: Error, Hashable, Sendable, CustomStringConvertib
         case broker(KafkaErrorCode)
         /// Neither side supports a common version of the API.
         case unsupportedVersion(api: String)
+        /// TLS or SASL failed: an untrusted, expired or misnamed certificate, a refused
+        /// password, a plaintext client on a TLS port or the reverse. Retried with backoff,
+        /// since credentials and certificates get fixed while the daemon runs.
+        case securityFailed(String)
         /// The response could not be decoded.
         case protocolViolation(String)
         /// None of the bootstrap servers or known brokers could be reached.
@@ -37,7 +41,7 @@ public struct KafkaClientError: Error, Hashable, Sendable, CustomStringConvertib
     /// True when the same call may succeed later (after a metadata refresh and a backoff).
     public var isRetriable: Bool {
         switch kind {
-        case .connectionFailed, .timedOut, .noBrokerAvailable: return true
+        case .connectionFailed, .timedOut, .noBrokerAvailable, .securityFailed: return true
         case .broker(let code): return code.isRetriable
         case .unsupportedVersion, .protocolViolation, .closed: return false
         }
@@ -47,6 +51,7 @@ public struct KafkaClientError: Error, Hashable, Sendable, CustomStringConvertib
         var text: String
         switch kind {
         case .connectionFailed(let reason): text = "connection failed: \(reason)"
+        case .securityFailed(let reason): text = reason
         case .timedOut: text = "request timed out"
         case .broker(let code): text = "broker error \(code)"
         case .unsupportedVersion(let api): text = "no common version of \(api)"

@@ -1,4 +1,5 @@
 import KafkaClient
+import KafkaSecurity
 import Yams
 
 extension ClusterConfiguration {
@@ -21,22 +22,11 @@ extension ClusterConfiguration {
         {
             cluster.requestTimeout = timeout
         }
-        if let node = mapping["security"] {
-            let path = mapping.path("security")
-            let expected = "one of \(SecurityProtocol.accepted.joined(separator: ", "))"
-            if let text = reader.text(node, at: path, expected: expected) {
-                if let security = SecurityProtocol(configurationValue: text) {
-                    cluster.security = security
-                } else {
-                    let planned = SecurityProtocol.planned.contains(text.uppercased())
-                    reader.report(
-                        .invalidValue, at: path, node: node, value: text, expected: expected,
-                        message: planned
-                            ? "security protocol '\(text)' is not supported yet (TLS and SASL come in a later release); accepted: \(SecurityProtocol.accepted.joined(separator: ", "))"
-                            : "unknown security protocol '\(text)'; accepted: \(SecurityProtocol.accepted.joined(separator: ", "))"
-                    )
-                }
-            }
+        if let node = mapping["security"],
+            let security = SecurityProtocol.read(
+                node, at: mapping.path("security"), reader: &reader, environment: reader.environment)
+        {
+            cluster.security = security
         }
         return cluster
     }

@@ -1,4 +1,5 @@
 import KafkaClient
+import KafkaSecurity
 
 /// How to reach one Kafka cluster, the source or a destination.
 ///
@@ -7,7 +8,7 @@ import KafkaClient
 /// bootstrap: kafka-1:9092,kafka-2:9092   # or a list: [kafka-1:9092, kafka-2:9092]
 /// clientId: causeway-orders               # default causeway-<link name>
 /// requestTimeout: 30s
-/// security: PLAINTEXT
+/// security: PLAINTEXT                    # or a mapping: see SecurityProtocol+YAML.swift
 /// ```
 public struct ClusterConfiguration: Hashable, Sendable {
     public typealias Endpoint = KafkaClientConfiguration.Endpoint
@@ -19,7 +20,8 @@ public struct ClusterConfiguration: Hashable, Sendable {
     public var clientID: String
     /// `request.timeout.ms`: how long to wait for any one response. Default 30 s (Kafka's), at least 100 ms.
     public var requestTimeout: Duration
-    /// `security.protocol`. Default `PLAINTEXT`, Kafka's default.
+    /// `security.protocol` with its TLS and SASL settings. Default `PLAINTEXT`, Kafka's default.
+    /// Its description names the protocol only; secrets print as "<redacted>".
     public var security: SecurityProtocol
 
     public static let defaultRequestTimeout: Duration = .seconds(30)
@@ -42,9 +44,7 @@ public struct ClusterConfiguration: Hashable, Sendable {
         var configuration = KafkaClientConfiguration(bootstrapServers: bootstrap)
         configuration.clientID = clientID
         configuration.requestTimeout = requestTimeout
-        switch security {
-        case .plaintext: break
-        }
+        configuration.security = security
         return configuration
     }
 

@@ -6,6 +6,13 @@ import Yams
 /// Each reading function reports what is wrong and returns nil; the caller then keeps a
 /// default or a placeholder so that later list positions, and so later key paths, stay right.
 struct ConfigurationReader {
+    /// Resolves `env:NAME` secrets.
+    let environment: [String: String]
+
+    init(environment: [String: String] = [:]) {
+        self.environment = environment
+    }
+
     private(set) var errors: [ConfigurationError] = []
     /// Key paths that hold a default or placeholder because of a problem already reported
     /// (under another path); validation problems there would only repeat it.

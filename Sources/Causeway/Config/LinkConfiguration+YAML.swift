@@ -32,11 +32,16 @@ extension LinkConfiguration {
     ///
     /// Unknown keys are errors (with a "did you mean" for typos); every problem is collected
     /// in one pass, parsing and validation alike.
-    public init(yaml: String) throws(ConfigurationErrors) {
-        try self.init(yaml: yaml, file: nil)
+    /// `environment` resolves `env:NAME` secrets (default: the process's environment).
+    public init(
+        yaml: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationErrors) {
+        try self.init(yaml: yaml, file: nil, environment: environment)
     }
 
-    init(yaml: String, file: String?) throws(ConfigurationErrors) {
+    init(
+        yaml: String, file: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationErrors) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -56,7 +61,7 @@ extension LinkConfiguration {
                 ])
         }
 
-        var reader = ConfigurationReader()
+        var reader = ConfigurationReader(environment: environment)
         let configuration = Self.read(root, reader: &reader)
 
         // Validation runs on the values read, with defaults standing in for bad ones; a problem

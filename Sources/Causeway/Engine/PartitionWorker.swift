@@ -358,7 +358,8 @@ struct PartitionWorker: Sendable {
         switch error.kind {
         case .broker(let code): return code
         case .timedOut: return .requestTimedOut
-        case .connectionFailed, .noBrokerAvailable, .closed: return .networkException
+        // TLS and SASL failures are retried like a lost connection: credentials get fixed.
+        case .connectionFailed, .noBrokerAvailable, .closed, .securityFailed: return .networkException
         case .unsupportedVersion: return .unsupportedVersion
         case .protocolViolation: return .unknownServerError
         }

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaSecurity
 
 /// How an embedded broker (or cluster of brokers in one process) runs. Each setting
 /// names the Kafka broker config it stands for; defaults are Kafka 4.0's except where
@@ -37,6 +38,14 @@ public struct BrokerConfiguration: Sendable {
     public var transactions = TransactionCoordinatorConfiguration()
     /// ACL checks (`authorizer.class.name`, `super.users`, `allow.everyone.if.no.acl.found`); off by default.
     public var authorizer = AuthorizerConfiguration()
+    /// Whether `host`/`ports` serve a PLAINTEXT listener. False when only `listeners` serve.
+    public var plaintextListener = true
+    /// Further listeners (`listeners=`: SSL, SASL_PLAINTEXT, SASL_SSL), each on every node.
+    public var listeners: [ListenerConfiguration] = []
+    /// `sasl.enabled.mechanisms`: what SASL listeners offer, in this order.
+    public var saslMechanisms: [SaslMechanism] = SaslMechanism.allCases
+    /// The users SASL listeners accept (salted SCRAM credentials, no passwords).
+    public var saslUsers = ScramUserStore()
 
     public init(dataDirectory: String, nodes: Int = 1) {
         self.dataDirectory = dataDirectory
@@ -44,6 +53,18 @@ public struct BrokerConfiguration: Sendable {
     }
 
     public var nodeIDs: [Int32] { (0..<ports.count).map { firstNodeID + Int32($0) } }
+
+    /// Every listener: the PLAINTEXT one of `host`/`ports` (when on) first, then `listeners`.
+    var allListeners: [ListenerConfiguration] {
+        let plaintext = ListenerConfiguration(security: .plaintext, host: host, port: ports.first ?? 0)
+        return (plaintextListener ? [plaintext] : []) + listeners
+    }
+
+    /// The port of `listener` on the node at `index`: `ports` for the PLAINTEXT listener
+    /// of `host`, consecutive ports (or free ones) for the others.
+    func port(of listener: ListenerConfiguration, nodeAt index: Int) -> Int {
+        plaintextListener && listener.name == "PLAINTEXT" ? ports[index] : listener.port(forNodeAt: index)
+    }
 
     /// Checks the settings once; the error names the key, the value and what is accepted.
     public func validated() throws -> BrokerConfiguration {
@@ -59,6 +80,11 @@ public struct BrokerConfiguration: Sendable {
         try check(maximumConnections >= 1, "max.connections", maximumConnections, "at least 1")
         _ = try groups.validated()
         _ = try transactions.validated()
+        let names = (plaintextListener ? ["PLAINTEXT"] : []) + listeners.map(\.name)
+        try check(!names.isEmpty, "listeners", "none", "at least one listener")
+        try check(Set(names).count == names.count, "listeners", names.joined(separator: ","), "each security protocol once")
+        try check(listeners.allSatisfy { (0...65535).contains($0.port) }, "listeners", listeners.map(\.port), "ports 0 to 65535")
+        try check(!saslMechanisms.isEmpty, "sasl.enabled.mechanisms", "none", "at least one of \(SaslMechanism.allCases)")
         return self
     }
 }

@@ -29,7 +29,9 @@ public final class BrokerCore: Sendable {
     let authorizer: Authorizer?
     private let storage: Mutex<LogManager>
     private let partitions = Mutex<[TopicPartition: Partition]>([:])
-    private let endpoints = Mutex<[Int32: (host: String, port: Int)]>([:])
+    /// Per listener name, per node: where the node listens. Metadata answers with the
+    /// endpoints of the listener the client connected to.
+    private let endpoints = Mutex<[String: [Int32: (host: String, port: Int)]]>([:])
 
     init(configuration: BrokerConfiguration, logger: Logger) throws {
         self.configuration = try configuration.validated()
@@ -77,12 +79,14 @@ public final class BrokerCore: Sendable {
 
     // MARK: Nodes
 
-    func setEndpoint(node: Int32, host: String, port: Int) {
-        endpoints.withLock { $0[node] = (host, port) }
+    func setEndpoint(node: Int32, listener: String, host: String, port: Int) {
+        endpoints.withLock { $0[listener, default: [:]][node] = (host, port) }
     }
 
-    public func endpoint(of node: Int32) -> (host: String, port: Int)? {
-        endpoints.withLock { $0[node] }
+    /// Where `node` listens on `listener` (by default the first listener).
+    public func endpoint(of node: Int32, listener: String? = nil) -> (host: String, port: Int)? {
+        let name = listener ?? configuration.allListeners.first?.name ?? "PLAINTEXT"
+        return endpoints.withLock { $0[name]?[node] }
     }
 
     public var controllerID: Int32 { configuration.nodeIDs[0] }

@@ -1,7 +1,9 @@
 import KafkaProtocol
+import KafkaSecurity
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// One or more Kafka-compatible brokers in this process over one data directory.
@@ -46,12 +48,21 @@ public final class EmbeddedCluster: Service, Sendable {
         let core = try BrokerCore(configuration: configuration, logger: logger)
         var listeners: [BrokerListener] = []
         do {
-            for (nodeID, port) in zip(configuration.nodeIDs, configuration.ports) {
-                let listener = try await BrokerListener.bind(
-                    nodeID: nodeID, host: configuration.host, port: port, configuration: core.configuration,
-                    group: eventLoopGroup)
-                core.setEndpoint(node: nodeID, host: configuration.host, port: listener.port)
-                listeners.append(listener)
+            for listener in configuration.allListeners {
+                // One TLS context per listener, shared by its nodes.
+                let tls: NIOSSLContext?
+                do {
+                    tls = try listener.security.tls?.makeContext()
+                } catch {
+                    throw SecurityError("listener \(listener.name): \(error)")
+                }
+                for (index, nodeID) in configuration.nodeIDs.enumerated() {
+                    let bound = try await BrokerListener.bind(
+                        nodeID: nodeID, listener: listener, port: configuration.port(of: listener, nodeAt: index), tls: tls,
+                        configuration: core.configuration, group: eventLoopGroup)
+                    core.setEndpoint(node: nodeID, listener: listener.name, host: listener.host, port: bound.port)
+                    listeners.append(bound)
+                }
             }
         } catch {
             for listener in listeners { await listener.close() }
@@ -61,18 +72,32 @@ public final class EmbeddedCluster: Service, Sendable {
         return EmbeddedCluster(core: core, listeners: listeners, logger: logger)
     }
 
-    /// The nodes' addresses, in node id order.
+    /// The nodes' addresses on the first listener, in node id order.
     public var nodes: [(id: Int32, host: String, port: Int)] {
-        listeners.map { ($0.nodeID, $0.host, $0.port) }
+        listeners.filter { $0.name == firstListener }.map { ($0.nodeID, $0.host, $0.port) }
     }
 
-    /// `host:port,host:port,...` for a client's bootstrap.servers.
+    /// `host:port,host:port,...` of the first listener (PLAINTEXT unless turned off),
+    /// for a client's bootstrap.servers.
     public var bootstrapServers: String {
-        listeners.map { "\($0.host):\($0.port)" }.joined(separator: ",")
+        bootstrapServers(listener: firstListener)
     }
+
+    /// `host:port,...` of the listener named `listener` ("SASL_SSL"); empty if none.
+    public func bootstrapServers(listener: String) -> String {
+        listeners.filter { $0.name == listener }.map { "\($0.host):\($0.port)" }.joined(separator: ",")
+    }
+
+    /// The listener names, in the order they were configured.
+    public var listenerNames: [String] {
+        core.configuration.allListeners.map(\.name)
+    }
+
+    private var firstListener: String { listenerNames.first ?? "PLAINTEXT" }
 
     public func run() async throws {
-        logger.info("serving \(listeners.count) node(s) at \(bootstrapServers), data in \(core.configuration.dataDirectory)")
+        let addresses = listenerNames.map { "\($0)://\(bootstrapServers(listener: $0))" }.joined(separator: " ")
+        logger.info("serving \(core.configuration.nodeIDs.count) node(s) at \(addresses), data in \(core.configuration.dataDirectory)")
         defer { core.shutdown() }
         do {
             try await runUntilShutdown()

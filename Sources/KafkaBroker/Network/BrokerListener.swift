@@ -1,26 +1,34 @@
 import KafkaProtocol
+import KafkaSecurity
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
-/// The listening socket of one node and the loop that serves its connections.
+/// The listening socket of one node on one listener, and the loop that serves its
+/// connections.
 ///
 /// Each connection is served on a task of its own, one request at a time and in
 /// order, as Kafka does (a broker mutes a connection until its in-flight request is
 /// answered). A connection that misbehaves (garbage, an oversized frame, an unknown
 /// API) is closed and logged; nothing it sent reaches the logs, and the other
-/// connections never notice.
+/// connections never notice. On a TLS listener NIOSSL sits first in the pipeline; on a
+/// SASL listener the connection's `SaslServerSession` answers until it authenticated.
 struct BrokerListener: Sendable {
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
     let nodeID: Int32
+    let listener: ListenerConfiguration
     let host: String
     let port: Int
     private let serverChannel: NIOAsyncChannel<Connection, Never>
 
+    var name: String { listener.name }
+
     static func bind(
-        nodeID: Int32, host: String, port: Int, configuration: BrokerConfiguration, group: any EventLoopGroup
+        nodeID: Int32, listener: ListenerConfiguration, port: Int, tls: NIOSSLContext?, configuration: BrokerConfiguration,
+        group: any EventLoopGroup
     ) async throws -> BrokerListener {
         let maximumFrameSize = configuration.maximumRequestSize
         let idleTimeout = TimeAmount(configuration.idleConnectionTimeout)
@@ -28,9 +36,10 @@ struct BrokerListener: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: host, port: port) { channel in
+            .bind(host: listener.host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try pipeline.addHandler(IdleConnectionCloser())
                     try pipeline.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: maximumFrameSize)))
@@ -38,7 +47,7 @@ struct BrokerListener: Sendable {
                 }
             }
         let boundPort = serverChannel.channel.localAddress?.port ?? port
-        return BrokerListener(nodeID: nodeID, host: host, port: boundPort, serverChannel: serverChannel)
+        return BrokerListener(nodeID: nodeID, listener: listener, host: listener.host, port: boundPort, serverChannel: serverChannel)
     }
 
     /// Accepts connections until the task is cancelled or the socket closes.
@@ -73,10 +82,33 @@ struct BrokerListener: Sendable {
         var logger = logger
         logger[metadataKey: "peer"] = "\(peer)"
         logger[metadataKey: "node"] = "\(nodeID)"
+        logger[metadataKey: "listener"] = "\(listener.name)"
+        let configuration = router.core.configuration
+        var sasl = listener.security.usesSasl ? SaslServerSession(enabledMechanisms: configuration.saslMechanisms) : nil
+        var principal = KafkaPrincipal.anonymous
+        var certificateRead = listener.security.tls == nil
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
-                    switch await router.route(frame: frame, nodeID: nodeID, clientHost: clientHost, logger: logger) {
+                    // The handshake is done once a frame arrives, so the client
+                    // certificate (if any) is known: the principal unless SASL names one.
+                    if !certificateRead {
+                        principal = await certificatePrincipal(of: connection.channel)
+                        certificateRead = true
+                        if principal != .anonymous { logger.debug("TLS client certificate: \(principal)") }
+                    }
+                    let outcome: RequestOutcome
+                    if var session = sasl {
+                        outcome = await authenticate(
+                            frame, session: &session, principal: &principal, users: configuration.saslUsers, router: router,
+                            clientHost: clientHost, logger: logger)
+                        sasl = session.isAuthenticated ? nil : session
+                    } else {
+                        outcome = await router.route(
+                            frame: frame, nodeID: nodeID, clientHost: clientHost, principal: principal,
+                            listener: listener.name, logger: logger)
+                    }
+                    switch outcome {
                     case .respond(let response):
                         try await outbound.write(response)
                     case .noResponse:
@@ -84,14 +116,86 @@ struct BrokerListener: Sendable {
                     case .close(let reason):
                         logger.warning("closing connection: \(reason)")
                         return
+                    case .respondThenClose(let response, _):
+                        try await outbound.write(response)
+                        return
                     }
                 }
             }
         } catch let error as KafkaProtocolError {
-            logger.warning("closing connection: \(error)")
+            logger.warning("closing connection: \(error)\(plaintextHint(error))")
         } catch {
-            logger.debug("connection ended: \(error)")
+            if let failure = TLSFailure.describe(error, side: .server) {
+                logger.warning("closing connection: TLS: \(failure)")
+            } else {
+                logger.debug("connection ended: \(error)")
+            }
         }
+    }
+
+    /// One request of a connection on a SASL listener that has not authenticated yet.
+    /// Only ApiVersions, SaslHandshake and SaslAuthenticate are served, as in Kafka; a
+    /// refused authentication is answered and then the connection closes.
+    private func authenticate(
+        _ frame: ByteBuffer, session: inout SaslServerSession, principal: inout KafkaPrincipal, users: ScramUserStore,
+        router: RequestRouter, clientHost: String, logger: Logger
+    ) async -> RequestOutcome {
+        let request: KafkaRequest
+        do {
+            request = try KafkaRequest(frame: frame)
+        } catch {
+            return .close(reason: "cannot decode request before SASL authentication: \(error)")
+        }
+        let header = request.header
+        let response: KafkaAnyResponse
+        var closeAfter: String?
+        switch request.body {
+        case .apiVersions:
+            return await router.route(
+                frame: frame, nodeID: nodeID, clientHost: clientHost, principal: .anonymous, listener: listener.name, logger: logger)
+        case .saslHandshake(let handshake):
+            let answer = session.handshake(handshake)
+            if answer.errorCode != 0 { closeAfter = "SASL mechanism '\(handshake.mechanism)' is not enabled" }
+            response = .saslHandshake(answer)
+        case .saslAuthenticate(let authenticate):
+            let (answer, verdict) = session.authenticate(authenticate, users: users)
+            switch verdict {
+            case .pending:
+                break
+            case .authenticated(let user):
+                logger.debug("SASL authenticated as \(user)")
+                principal = user
+            case .refused(let failure):
+                closeAfter = "\(failure)"
+            }
+            response = .saslAuthenticate(answer)
+        default:
+            return .close(reason: "\(request.body.apiKey.name) before SASL authentication on listener \(listener.name)")
+        }
+        var buffer = ByteBuffer()
+        KafkaResponse(header: KafkaResponseHeader(correlationID: header.correlationID), body: response, bodyVersion: header.apiVersion)
+            .encodeFrame(into: &buffer)
+        if let closeAfter {
+            // Kafka sends the error response, then closes; so do we, after the write.
+            logger.warning("\(closeAfter)")
+            return .respondThenClose(buffer, reason: closeAfter)
+        }
+        return .respond(buffer)
+    }
+
+    /// `User:<subject DN>` when the client showed a certificate, else `User:ANONYMOUS`.
+    private func certificatePrincipal(of channel: any Channel) async -> KafkaPrincipal {
+        guard let certificate = try? await channel.nioSSL_peerCertificate().get(),
+            let name = CertificatePrincipal.distinguishedName(of: certificate)
+        else { return .anonymous }
+        return .user(name)
+    }
+
+    /// A TLS ClientHello read as a Kafka frame has a size starting 0x16 0x03: say so.
+    /// (a TLS record header: content type 22, version 3.x).
+    private func plaintextHint(_ error: KafkaProtocolError) -> String {
+        guard listener.security.tls == nil, case .frameTooLarge(let size, _) = error.kind, size >> 16 == 0x1603 else { return "" }
+        return " (a TLS client on the plaintext listener \(listener.name)?)"
     }
 }
 

@@ -18,6 +18,8 @@ extension RequestRouter {
             .listTransactions,
             // ACLs (Security/).
             .createAcls, .describeAcls, .deleteAcls,
+            // Authentication (Security/): answered by the listener's SASL session.
+            .saslHandshake, .saslAuthenticate,
         ]
         var versions = Dictionary(uniqueKeysWithValues: served.map { ($0, $0.validVersions) })
         if versions[.produce] != nil { versions[.produce] = 0...KafkaAPIKey.produce.validVersions.upperBound }

@@ -10,7 +10,7 @@ extension RequestRouter {
                 clusterId: core.metadata.clusterID, controllerId: -1)
         }
         let brokers = core.configuration.nodeIDs.compactMap { node -> DescribeClusterResponse.DescribeClusterBroker? in
-            guard let endpoint = core.endpoint(of: node) else { return nil }
+            guard let endpoint = core.endpoint(of: node, listener: context.listener) else { return nil }
             return .init(brokerId: node, host: endpoint.host, port: Int32(endpoint.port), rack: nil, isFenced: false)
         }
         return DescribeClusterResponse(

@@ -27,7 +27,7 @@ extension RequestRouter {
             case 0:
                 guard groupsAvailable else { return unavailable }
                 let node = core.groups.coordinatorNode(for: key)
-                guard let endpoint = core.endpoint(of: node) else { return unavailable }
+                guard let endpoint = core.endpoint(of: node, listener: context.listener) else { return unavailable }
                 return (.none, node, endpoint.host, Int32(endpoint.port))
             case 1:
                 let node = core.transactionCoordinatorNode(for: key)

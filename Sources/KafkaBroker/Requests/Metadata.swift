@@ -16,7 +16,7 @@ extension RequestRouter {
     func metadata(_ request: MetadataRequest, _ context: RequestContext) -> MetadataResponse {
         let version = context.version
         let brokers = core.configuration.nodeIDs.compactMap { node -> MetadataResponse.MetadataResponseBroker? in
-            guard let endpoint = core.endpoint(of: node) else { return nil }
+            guard let endpoint = core.endpoint(of: node, listener: context.listener) else { return nil }
             return .init(nodeId: node, host: endpoint.host, port: Int32(endpoint.port), rack: nil)
         }
         var topics: [MetadataResponse.MetadataResponseTopic] = []

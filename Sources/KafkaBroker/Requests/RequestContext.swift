@@ -11,6 +11,8 @@ struct RequestContext: Sendable {
     var clientHost: String = ""
     /// Who the connection authenticated as; ACLs are checked against it.
     var principal: KafkaPrincipal = .anonymous
+    /// The listener the request came in on; metadata answers with its endpoints.
+    var listener: String = "PLAINTEXT"
 
     var version: Int16 { header.apiVersion }
 }

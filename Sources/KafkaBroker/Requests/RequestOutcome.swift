@@ -8,4 +8,6 @@ enum RequestOutcome: Sendable {
     case noResponse
     /// Close the connection, as Kafka does for a request it cannot parse or serve.
     case close(reason: String)
+    /// Write this response, then close: a refused SASL authentication.
+    case respondThenClose(ByteBuffer, reason: String)
 }

@@ -18,7 +18,7 @@ final class RequestRouter: Sendable {
 
     func route(
         frame: ByteBuffer, nodeID: Int32, clientHost: String = "", principal: KafkaPrincipal = .anonymous,
-        logger: Logger
+        listener: String = "PLAINTEXT", logger: Logger
     ) async -> RequestOutcome {
         let request: KafkaRequest
         do {
@@ -39,7 +39,8 @@ final class RequestRouter: Sendable {
         var requestLogger = logger
         requestLogger[metadataKey: "api"] = "\(request.body.apiKey.name)v\(header.apiVersion)"
         let context = RequestContext(
-            nodeID: nodeID, header: header, logger: requestLogger, clientHost: clientHost, principal: principal)
+            nodeID: nodeID, header: header, logger: requestLogger, clientHost: clientHost, principal: principal,
+            listener: listener)
         let response: KafkaAnyResponse
         switch await handle(request.body, context: context) {
         case .response(let body): response = body
@@ -104,6 +105,8 @@ final class RequestRouter: Sendable {
         case .createAcls(let request): return createAcls(request, context)
         case .describeAcls(let request): return describeAcls(request, context)
         case .deleteAcls(let request): return deleteAcls(request, context)
+        case .saslHandshake(let request): return .response(.saslHandshake(saslHandshake(request, context)))
+        case .saslAuthenticate(let request): return .response(.saslAuthenticate(saslAuthenticate(request, context)))
         default:
             return .close("API \(body.apiKey.name) is not served by the embedded broker")
         }

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import KafkaSecurity
 import Logging
 import NIOCore
 import NIOPosix
@@ -41,6 +42,7 @@ public final class KafkaConnection: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> KafkaConnection {
         let maximumFrame = configuration.maximumResponseSize
+        let tls = try configuration.security.tls.map { try TLSConnector(settings: $0, endpoint: endpoint) }
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -49,6 +51,7 @@ public final class KafkaConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
+                        try tls?.addHandlers(to: channel)
                         try pipeline.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: maximumFrame)))
                         try pipeline.addHandler(ResponseMatcher())
                     }
@@ -61,21 +64,38 @@ public final class KafkaConnection: Sendable {
             endpoint: endpoint, nodeID: nodeID, channel: channel, clientID: configuration.clientID,
             requestTimeout: configuration.requestTimeout, brokerVersions: [:])
         do {
-            let versions = try await unnegotiated.negotiateVersions()
-            return KafkaConnection(
+            if let tls { try await tls.awaitHandshake(on: channel, group: group, timeout: configuration.connectTimeout) }
+            let versions = try await unnegotiated.negotiateVersions(
+                plaintextProtocol: tls == nil ? configuration.security.name : nil)
+            let connection = KafkaConnection(
                 endpoint: endpoint, nodeID: nodeID, channel: channel, clientID: configuration.clientID,
                 requestTimeout: configuration.requestTimeout, brokerVersions: versions)
+            if let sasl = configuration.security.sasl {
+                try await connection.authenticate(sasl)
+            }
+            return connection
         } catch {
             try? await channel.close()
             throw error
         }
     }
 
-    private func negotiateVersions() async throws -> [Int16: ClosedRange<Int16>] {
+    private func negotiateVersions(plaintextProtocol: String?) async throws -> [Int16: ClosedRange<Int16>] {
         let request = ApiVersionsRequest(clientSoftwareName: "causeway", clientSoftwareVersion: CausewayVersion.string)
         var version = ApiVersionsRequest.validVersions.upperBound
         for _ in 0..<2 {
-            let frame = try await roundTrip(request, version: version)
+            let frame: ByteBuffer
+            do {
+                frame = try await roundTrip(request, version: version)
+            } catch let error as KafkaClientError {
+                // A TLS listener reads our ApiVersions as a broken handshake: it hangs up,
+                // or answers with a TLS alert that reads as an absurd frame size.
+                guard let plaintextProtocol, case .connectionFailed(let reason) = error.kind else { throw error }
+                throw KafkaClientError(
+                    .securityFailed(
+                        "no answer to ApiVersions from \(endpoint) (\(reason)): is it a TLS listener? security.protocol is \(plaintextProtocol)"),
+                    broker: endpoint.description)
+            }
             let response = try KafkaResponse(frame: frame, apiKey: .apiVersions, version: version)
             guard case .apiVersions(let body) = response.body else {
                 throw KafkaClientError(.protocolViolation("ApiVersions answered with another API"), broker: endpoint.description)

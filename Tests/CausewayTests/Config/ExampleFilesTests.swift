@@ -1,4 +1,5 @@
 import Causeway
+import Foundation
 import Testing
 
 @Suite("deploy/examples parse")
@@ -61,5 +62,24 @@ struct ExampleFilesTests {
         #expect(link.topics.matches("events.clicks"))
         #expect(!link.topics.matches("events.debug.clicks"))
         #expect(link.topics.matches("audit-log"))
+    }
+
+    @Test("sasl-ssl.yaml: SASL_SSL with SCRAM-SHA-512 on both sides, secrets from the environment")
+    func saslSSLExample() throws {
+        let text = try String(contentsOfFile: examplePath("sasl-ssl.yaml"), encoding: .utf8)
+        let link = try LinkConfiguration(
+            yaml: text, environment: ["CAUSEWAY_SOURCE_PASSWORD": "source-secret", "CAUSEWAY_CLOUD_PASSWORD": "cloud-secret"])
+        guard case .saslSSL(let sourceTLS, let sourceSasl) = link.source.security,
+            case .saslSSL(let cloudTLS, let cloudSasl) = link.destinations[0].cluster.security
+        else {
+            Issue.record("both clusters should be SASL_SSL")
+            return
+        }
+        #expect(sourceTLS.caFile == "/etc/causeway/onprem-ca.pem")
+        #expect(cloudTLS.caFile == nil && cloudTLS.verifyHostname)
+        #expect(sourceSasl.mechanism == .scramSHA512 && cloudSasl.mechanism == .scramSHA512)
+        #expect(sourceSasl.password.revealed == "source-secret")
+        #expect(cloudSasl.username == "causeway-writer")
+        #expect(throws: ConfigurationErrors.self) { try LinkConfiguration(yaml: text, environment: [:]) }
     }
 }

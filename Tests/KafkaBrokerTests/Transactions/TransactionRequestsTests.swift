@@ -21,7 +21,7 @@ import Testing
             var logger = Logger(label: "test")
             logger.logLevel = .warning
             core = try BrokerCore(configuration: configuration, logger: logger)
-            core.setEndpoint(node: 1, host: "127.0.0.1", port: 9092)
+            core.setEndpoint(node: 1, listener: "PLAINTEXT", host: "127.0.0.1", port: 9092)
             router = RequestRouter(core: core)
             try core.createTopic(name: "t", partitions: 1, replicationFactor: 1, configOverrides: [:])
         }

@@ -24,7 +24,7 @@ final class AuthorizedBroker {
         configuration.groups.coordinatorUnavailableOnFirstLookup = false
         configure(&configuration)
         core = try BrokerCore(configuration: configuration, logger: Self.logger)
-        core.setEndpoint(node: 1, host: "127.0.0.1", port: 9092)
+        core.setEndpoint(node: 1, listener: "PLAINTEXT", host: "127.0.0.1", port: 9092)
         router = RequestRouter(core: core)
     }
 
@@ -67,7 +67,7 @@ final class AuthorizedBroker {
             let apiKey = KafkaAPIKey(rawValue: Request.apiKey)!
             return .response(try KafkaResponse(frame: bytes, apiKey: apiKey, version: version).body)
         case .noResponse: return .none
-        case .close(let reason): return .closed(reason)
+        case .close(let reason), .respondThenClose(_, let reason): return .closed(reason)
         }
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from dr_support import failover
 
 from broker_process import wait_until
 from link_support import status_json, status_table, ck_produce, wait_caught_up, write_link_config
@@ -112,6 +113,12 @@ def test_group_resumes_on_the_destination_after_the_source_dies(broker_factory, 
     print(table)
 
     src.kill9()
+    # The source is lost: fail over (the daemon stops its mirrors; the source does not
+    # answer, so no last sync: the offsets synced above are what the group resumes from).
+    process, receipt = failover(config)
+    assert receipt is not None, process.stdout + process.stderr
+    assert receipt["offsetSync"].startswith("not run"), receipt["offsetSync"]
+    assert sum(r["recordsPossiblyLost"] for r in receipt["receipts"]) == 0, receipt
     rest = drain(dst.bootstrap, quiet=3, timeout=90)
 
     got = [(p, o) for p, o, _ in first + rest]
@@ -119,3 +126,30 @@ def test_group_resumes_on_the_destination_after_the_source_dies(broker_factory, 
     assert len(rest) == TOTAL - TOTAL // 2, f"{len(rest)} records after failover, expected {TOTAL - TOTAL // 2}"
     indices = sorted(int(v.split(b":")[1]) for _, _, v in first + rest)
     assert indices == list(range(TOTAL)), "some record is missing or repeated"
+
+
+@pytest.mark.timeout(240)
+def test_failover_runs_a_last_offset_sync_while_the_source_answers(broker_factory, link_factory, tmp_path):
+    """Commits made after the daemon's last sync round still reach the destination: the
+    failover syncs once more after the mirrors stop (the sync interval here is long, so
+    only that last round can carry the second half's commits)."""
+    src = broker_factory(name="src", partitions=PARTITIONS)
+    dst = broker_factory(name="dst")
+    create_topic(src, TOPIC, partitions=PARTITIONS)
+    ck_produce(src.bootstrap, TOPIC, "lz4", TOTAL, "l", idempotent=True, partitions=PARTITIONS)
+    config = write_link_config(
+        tmp_path / "link.yaml", name="offsets", source=src.bootstrap, destination=dst.bootstrap, prefix=PREFIX,
+        store=tmp_path / "offsets.db",
+        extra=f"groups:\n  include:\n    - name: {GROUP}\n  syncInterval: 1h\n")
+    link = link_factory(config)
+    wait_caught_up(config, link, src.bootstrap, dst.bootstrap, [TOPIC], timeout=90)
+    first = consume(src.bootstrap, TOTAL // 2, timeout=60)
+    on_source = committed(src.bootstrap)
+
+    process, receipt = failover(config)
+    assert receipt is not None, process.stdout + process.stderr
+    assert receipt["offsetSync"] == "done", receipt
+    assert committed(dst.bootstrap) == on_source
+    rest = drain(dst.bootstrap, quiet=3, timeout=90)
+    got = [(p, o) for p, o, _ in first + rest]
+    assert len(got) == len(set(got)) and len(got) == TOTAL, f"{len(first)} + {len(rest)} records for {TOTAL}"

@@ -32,6 +32,21 @@ public struct Failover: Sendable {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        self.finalOffsetSync = Self.lastOffsetSync(for: configuration, store: store, logger: logger)
+    }
+
+    /// The link's consumer-offset sync, run once after the mirrors stopped (so the clamp
+    /// to the destination log end is final), its result kept in the store; nil when the
+    /// link selects no groups.
+    static func lastOffsetSync(for configuration: LinkConfiguration, store: any CheckpointStore, logger: Logger) -> FinalOffsetSync? {
+        guard !configuration.groups.include.isEmpty else { return nil }
+        return { source, destinations in
+            let sync = ConsumerOffsetSync(
+                configuration: configuration, source: source,
+                destinations: destinations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, logger: logger)
+            let report = try await sync.syncOnce()
+            try store.recordGroupOffsets(report.snapshots(at: Date()))
+        }
     }
 
     /// What a failover did.

@@ -1,3 +1,5 @@
+import CausewayStore
+import Foundation
 import KafkaClient
 
 /// What one round of consumer-offset sync did, per destination and group.
@@ -37,6 +39,17 @@ public struct OffsetSyncReport: Sendable, Codable, Hashable {
             for entry in result.committed { offsets[TopicPartitionID(entry.topic, entry.partition)] = entry.offset }
         }
         return offsets
+    }
+
+    /// The offsets this round committed, as the store keeps them.
+    public func snapshots(at time: Date) -> [GroupOffsetSnapshot] {
+        groups.flatMap { result in
+            result.committed.map {
+                GroupOffsetSnapshot(
+                    destination: result.destination, group: result.group, topic: $0.topic, partition: $0.partition,
+                    offset: $0.offset, recordedAt: time)
+            }
+        }
     }
 
     /// The result for `group` on `destination`, if the round looked at it.

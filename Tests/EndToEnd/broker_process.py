@@ -8,6 +8,7 @@ for its condition; no fixed sleeps.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -52,7 +53,7 @@ class Broker:
     def __init__(self, data_dir: Path, log_dir: Path, *, nodes: int = 1, partitions: int = 1,
                  flush_every_write: bool = False, auto_create_topics: bool = True,
                  log_level: str = "info", name: str = "broker",
-                 transaction_timeout_check_interval_ms: int | None = None):
+                 transaction_timeout_check_interval_ms: int | None = None, extra_args: list[str] | None = None):
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir)
         self.nodes = nodes
@@ -62,6 +63,8 @@ class Broker:
         self.log_level = log_level
         self.name = name
         self.transaction_timeout_check_interval_ms = transaction_timeout_check_interval_ms
+        # More command-line options (authorizer, listeners, ...); may change between restarts.
+        self.extra_args = list(extra_args or [])
         self.proc: subprocess.Popen | None = None
         self.bootstrap: str | None = None
         self.runs: list[dict] = []  # one entry per start: stdout/stderr paths, exit status
@@ -94,7 +97,15 @@ class Broker:
             cmd.append("--disable-auto-create-topics")
         if self.transaction_timeout_check_interval_ms is not None:
             cmd += ["--transaction-timeout-check-interval-ms", str(self.transaction_timeout_check_interval_ms)]
-        return cmd
+        return cmd + self.extra_args
+
+    def listener(self, name: str) -> str:
+        """The address of listener `name` (SSL, SASL_SSL, ...) from the `listener.NAME=`
+        line the broker prints before `bootstrap.servers=`."""
+        text = self.runs[-1]["stdout"].read_text()
+        match = re.search(rf"^listener\.{name}=(\S+)$", text, re.M)
+        assert match, f"no listener.{name}= line in {text!r}"
+        return match.group(1)
 
     def start(self, timeout: float = START_TIMEOUT) -> "Broker":
         assert self.proc is None or self.proc.poll() is not None, "broker already running"

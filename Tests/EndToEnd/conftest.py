@@ -78,7 +78,8 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def broker_factory(request, tmp_path):
     """start(**options) -> a running Broker on a fresh data dir under tmp_path.
-    Options: nodes, partitions, flush_every_write, auto_create_topics, log_level, name.
+    Options: nodes, partitions, flush_every_write, auto_create_topics, log_level, name,
+    transaction_timeout_check_interval_ms, extra_args (more command-line options).
     The Broker can be stop()ped, kill9()ed and restart()ed on the same data dir."""
     started: list[Broker] = []
 

@@ -18,8 +18,7 @@ from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation,
                                    AclPermissionType, AdminClient, ResourcePatternType,
                                    ResourceType)
 
-from broker_process import Broker
-from support import conn, create_topic, list_offset, register, unique
+from support import conn, create_topic, list_offset, unique
 
 ANONYMOUS = "User:ANONYMOUS"
 # confluent-kafka calls Kafka's CLUSTER resource type (code 4) BROKER.
@@ -27,32 +26,10 @@ CLUSTER = ResourceType.BROKER
 TIMEOUT = 15
 
 
-class AclBroker(Broker):
-    """A Broker whose command line carries the authorizer options, changeable between
-    restarts."""
-
-    def __init__(self, *args, authorizer_args: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.authorizer_args = authorizer_args
-
-    def command(self) -> list[str]:
-        return super().command() + self.authorizer_args
-
-
 @pytest.fixture
-def acl_broker(request, tmp_path):
-    started = []
-
-    def start(authorizer_args: list[str]) -> AclBroker:
-        broker = AclBroker(tmp_path / "acl-data", tmp_path / "logs", name="acl",
-                           authorizer_args=authorizer_args)
-        started.append(broker)
-        register(request, broker)
-        return broker.start()
-
-    yield start
-    for broker in started:
-        broker.stop()
+def acl_broker(broker_factory):
+    """start(authorizer_args) -> a broker with those options; change `extra_args` between restarts."""
+    return lambda authorizer_args: broker_factory(name="acl", extra_args=authorizer_args)
 
 
 def admin(broker) -> AdminClient:
@@ -153,7 +130,7 @@ def test_produce_needs_write_deny_beats_allow_and_metadata_hides_topics(acl_brok
     create_acls(broker, [allow(CLUSTER, "kafka-cluster", AclOperation.ALTER)])
 
     broker.stop()
-    broker.authorizer_args = ["--authorizer", "--super-user", "User:admin"]
+    broker.extra_args = ["--authorizer", "--super-user", "User:admin"]
     broker.start()
 
     # No ACL on the topic: refused (Metadata already says TOPIC_AUTHORIZATION_FAILED).

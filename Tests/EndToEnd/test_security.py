@@ -8,7 +8,6 @@ compare_clusters.py) need no TLS or SASL of their own."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -19,7 +18,6 @@ from broker_process import Broker, wait_until
 from link_support import (KCAT, compare_clusters, causeway_status, kcat_produce, source_batch_census,
                           status_table, wait_caught_up, write_link_config, Offsets)
 from pki import CLIENT_DN, CLIENT_KEY_PASSWORD, make_pki
-from support import register
 
 ALICE_PASSWORD = "alice-pw-Zq81x"   # SCRAM user, given to the broker via env:
 BOB_PASSWORD = "bob-pw-Kv40e"       # PLAIN user, given literally
@@ -32,47 +30,22 @@ def pki(tmp_path_factory):
     return make_pki(tmp_path_factory.mktemp("pki"))
 
 
-class SecureBroker(Broker):
-    """A `causeway broker` with --listener arguments; finds each listener's address in
-    the `listener.NAME=` lines printed before `bootstrap.servers=`."""
-
-    def __init__(self, *args, extra: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.extra = extra
-
-    def command(self) -> list[str]:
-        return super().command() + self.extra
-
-    def listener(self, name: str) -> str:
-        text = self.runs[-1]["stdout"].read_text()
-        match = re.search(rf"^listener\.{name}=(\S+)$", text, re.M)
-        assert match, f"no listener.{name}= line in {text!r}"
-        return match.group(1)
-
-
 @pytest.fixture
-def secure_broker(request, tmp_path, pki, monkeypatch):
+def secure_broker(broker_factory, pki, monkeypatch):
     """start(name, listeners, server_cert="server", client_auth="none", log_level="info")."""
     monkeypatch.setenv("ALICE_PASSWORD", ALICE_PASSWORD)
-    started: list[SecureBroker] = []
 
     def start(name: str, listeners: list[str], server_cert: str = "server", client_auth: str = "none",
-              log_level: str = "info") -> SecureBroker:
+              log_level: str = "info") -> Broker:
         extra = []
         for listener in listeners:
             extra += ["--listener", f"{listener}://127.0.0.1:0"]
         extra += ["--ssl-cert", str(pki[server_cert]), "--ssl-key", str(pki[f"{server_cert}.key"]),
                   "--ssl-ca", str(pki["ca"]), "--ssl-client-auth", client_auth,
                   "--scram-user", "alice:env:ALICE_PASSWORD", "--scram-user", f"bob:{BOB_PASSWORD}"]
-        broker = SecureBroker(tmp_path / f"{name}-data", tmp_path / "logs", name=name, log_level=log_level,
-                              extra=extra)
-        started.append(broker)
-        register(request, broker)
-        return broker.start()
+        return broker_factory(name=name, log_level=log_level, extra_args=extra)
 
-    yield start
-    for broker in started:
-        broker.stop()
+    return start
 
 
 def assert_no_secrets(tmp_path: Path, *texts: str):

@@ -5,7 +5,8 @@ import NIOCore
 
 /// Writes the demo's traffic to the source: an idempotent producer (sequenced batches)
 /// on `demo.orders`, plain batches on `demo.clicks`, every codec in turn, record
-/// headers, and timestamps from the last hour, the shapes real producers send.
+/// headers, and timestamps from the last hour, the shapes real producers send; and
+/// between them transactions on `demo.payments`, every fourth one aborted.
 struct DemoProducer {
     let client: KafkaClient
     let records: Int
@@ -23,6 +24,9 @@ struct DemoProducer {
 
     func run(progress: Progress) async throws {
         let producerID = try await initProducerID()
+        var payments = TransactionWriter(
+            client: client, producer: try await client.initTransactionalProducer(
+                transactionalID: "demo-payments", transactionTimeout: .seconds(60)))
         var sequences: [Int32: Int32] = [:]
         var written = 0
         var round = 0
@@ -64,7 +68,40 @@ struct DemoProducer {
             _ = result
             written += count
             progress.add(count)
+            if round % 8 == 7 { try await payments.write(number: round / 8) }
             round += 1
+        }
+    }
+
+    /// One transaction on a `demo.payments` partition per call: two batches, committed,
+    /// except every fourth, which is aborted (read_committed consumers never see it).
+    struct TransactionWriter {
+        let client: KafkaClient
+        let producer: TransactionalProducer
+        var sequences: [Int32: Int32] = [:]
+
+        mutating func write(number: Int) async throws {
+            let partition = TopicPartitionID("demo.payments", Int32(number % 2))
+            let commit = number % 4 != 3
+            try await client.addPartitionsToTransaction([partition], producer: producer)
+            for part in 0..<2 {
+                var builder = RecordBatchBuilder(
+                    baseTimestamp: Int64(Date().timeIntervalSince1970 * 1000), codec: part == 0 ? .zstd : .none,
+                    producerId: producer.producerID, producerEpoch: producer.epoch,
+                    baseSequence: sequences[partition.partition, default: 0], isTransactional: true)
+                for index in 0..<10 {
+                    builder.append(
+                        key: ByteBuffer(string: "payment-\(number)-\(part * 10 + index)"),
+                        value: ByteBuffer(string: "{\"payment\":\(number),\"line\":\(part * 10 + index),\"committed\":\(commit)}"),
+                        timestampDelta: Int64(index), offsetDelta: Int32(index))
+                }
+                sequences[partition.partition, default: 0] += 10
+                let answer = try await client.produceTransactional(try builder.build().bytes, to: partition, producer: producer)
+                guard answer.error == .none else {
+                    throw KafkaClientError(.broker(answer.error), topic: partition.topic, partition: partition.partition)
+                }
+            }
+            try await client.endTransaction(producer, commit: commit)
         }
     }
 

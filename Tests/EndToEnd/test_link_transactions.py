@@ -133,20 +133,25 @@ def test_sigkill_during_transaction_replays_continues_them(broker_factory, link_
                                prefix=PREFIX, store=tmp_path / "txk.db")
     link = link_factory(config)
     result: dict = {}
+    stop = threading.Event()
+    # The producers write until the kills are done, however fast the machine is.
     writer = threading.Thread(
-        target=lambda: result.setdefault("committed", write_transactions(src.bootstrap, "kill", transactions=150)))
+        target=lambda: result.setdefault("committed", write_transactions(src.bootstrap, "kill", 100_000, stop)))
     writer.start()
     kills = 0
-    while writer.is_alive() and kills < 12:
-        time.sleep(rng.uniform(0.2, 1.2))
-        if status_json(config) is None:
-            continue
-        link.kill9()
-        kills += 1
-        link.start()
-    writer.join(240)
+    try:
+        while kills < 10:
+            time.sleep(rng.uniform(0.2, 1.2))
+            assert writer.is_alive(), "the transactional producers stopped early"
+            if status_json(config) is None:
+                continue
+            link.kill9()
+            kills += 1
+            link.start()
+    finally:
+        stop.set()
+        writer.join(120)
     assert not writer.is_alive(), "the transactional producers did not finish"
-    assert kills >= 5, f"only {kills} kills happened while transactions were written"
-    print(f"{kills} SIGKILLs")
+    print(f"{kills} SIGKILLs during {result['committed']} committed records")
     wait_caught_up(config, link, src.bootstrap, dst.bootstrap, [TOPIC], timeout=120)
     assert_mirrored(src.bootstrap, dst.bootstrap, result["committed"])

@@ -168,7 +168,14 @@ public final class KafkaConnection: Sendable {
             channel.pipeline.fireErrorCaught(KafkaClientError(.timedOut, broker: endpoint.description))
         }
         defer { timeout.cancel() }
-        channel.writeAndFlush(OutboundRequest(frame: frame, correlationID: correlationID, expectsResponse: expectsResponse, promise: promise), promise: nil)
+        // A write to a channel that is closing or closed never reaches the matcher (or
+        // reaches it after it failed everything pending): fail the request with the
+        // write's error, or it would wait forever, cancellation included.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in promise.fail(error) }
+        channel.writeAndFlush(
+            OutboundRequest(frame: frame, correlationID: correlationID, expectsResponse: expectsResponse, promise: promise),
+            promise: written)
         do {
             return try await promise.futureResult.get()
         } catch var error as KafkaClientError {

@@ -27,7 +27,7 @@ struct LinkConfigurationDefaultsTests {
         #expect(link.fetch.maxWait == .milliseconds(500))
         #expect(link.fetch.minBytes == 1)
         #expect(link.produce.maxInFlightPerPartition == 1)
-        #expect(link.produce.bufferBytes == 64 * 1_048_576)
+        #expect(link.produce.bufferBytes == 128 * 1_048_576)
     }
 
     @Test("the default config list never includes a config the mirror forces")

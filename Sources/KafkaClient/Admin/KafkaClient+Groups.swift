@@ -53,15 +53,29 @@ extension KafkaClient {
     /// The coordinators of several groups: one FindCoordinator for all of them from v4
     /// (KIP-699), one per group before. Each group gets its own result.
     public func coordinators(ofGroups groups: [String]) async throws -> [String: Result<Int32, KafkaClientError>] {
+        try await coordinators(of: groups, keyType: .group)
+    }
+
+    /// The kinds of coordinator FindCoordinator looks up (its KeyType).
+    enum CoordinatorKeyType: Int8 {
+        case group = 0
+        case transaction = 1
+
+        var name: String { self == .group ? "group" : "transactional id" }
+    }
+
+    /// The coordinators of several keys of one kind: one FindCoordinator for all of them
+    /// from v4 (KIP-699), one per key before. Each key gets its own result.
+    func coordinators(of keys: [String], keyType: CoordinatorKeyType) async throws -> [String: Result<Int32, KafkaClientError>] {
         let connection = try await anyConnection()
         var answers: [(key: String, code: Int16, node: Int32, message: String?)] = []
         if try connection.version(for: .findCoordinator) >= 4 {
-            let response = try await connection.send(FindCoordinatorRequest(keyType: 0, coordinatorKeys: groups))
+            let response = try await connection.send(FindCoordinatorRequest(keyType: keyType.rawValue, coordinatorKeys: keys))
             answers = response.coordinators.map { ($0.key, $0.errorCode, $0.nodeId, $0.errorMessage) }
         } else {
-            for group in groups {
-                let response = try await connection.send(FindCoordinatorRequest(key: group, keyType: 0))
-                answers.append((group, response.errorCode, response.nodeId, response.errorMessage))
+            for key in keys {
+                let response = try await connection.send(FindCoordinatorRequest(key: key, keyType: keyType.rawValue))
+                answers.append((key, response.errorCode, response.nodeId, response.errorMessage))
             }
         }
         var results: [String: Result<Int32, KafkaClientError>] = [:]
@@ -72,10 +86,10 @@ extension KafkaClient {
                 : .failure(
                     KafkaClientError(
                         .broker(KafkaErrorCode(rawValue: answer.code)),
-                        message: "coordinator of group \(answer.key)" + (answer.message.map { ": \($0)" } ?? "")))
+                        message: "coordinator of \(keyType.name) \(answer.key)" + (answer.message.map { ": \($0)" } ?? "")))
         }
-        for group in groups where results[group] == nil {
-            results[group] = .failure(KafkaClientError(.protocolViolation("FindCoordinator did not answer for group \(group)")))
+        for key in keys where results[key] == nil {
+            results[key] = .failure(KafkaClientError(.protocolViolation("FindCoordinator did not answer for \(keyType.name) \(key)")))
         }
         // The coordinators must be in the metadata for `send(_:to:)` to reach them.
         let nodes = Set(results.values.compactMap { try? $0.get() })

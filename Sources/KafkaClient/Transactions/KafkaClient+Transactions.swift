@@ -30,19 +30,7 @@ extension KafkaClient {
     /// The node that coordinates `transactionalID`.
     public func transactionCoordinator(for transactionalID: String) async throws -> Int32 {
         try await retrying {
-            let connection = try await anyConnection()
-            let version = try connection.version(for: .findCoordinator)
-            let request = FindCoordinatorRequest(key: transactionalID, keyType: 1, coordinatorKeys: [transactionalID])
-            let response = try await connection.send(request, version: version)
-            // v4+ answers per key; older versions in the top-level fields.
-            let (code, node, message) =
-                version >= 4
-                ? response.coordinators.first.map { ($0.errorCode, $0.nodeId, $0.errorMessage) } ?? (15, -1, nil)
-                : (response.errorCode, response.nodeId, response.errorMessage)
-            guard code == 0 else {
-                throw KafkaClientError(.broker(KafkaErrorCode(rawValue: code)), message: message ?? "FindCoordinator \(transactionalID)")
-            }
-            return node
+            try await coordinators(of: [transactionalID], keyType: .transaction)[transactionalID]!.get()
         }
     }
 
